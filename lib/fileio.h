@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Write a whole file so that a reader (or a crash) sees either the old or the
+ * new content: temp file in the same directory, fsync, rename, fsync dir. */
+int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode);
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
+
+/* Reads at most max bytes; a longer file is -EFBIG. *ret is NUL-terminated. */
+int read_full_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len);
+int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len);
+
+int mkdir_p(const char *path, mode_t mode);
+int mkdir_parents(const char *path, mode_t mode);
+
+/* Removes a tree without crossing mount points or following symlinks. */
+int rm_rf_at(int dirfd, const char *path);
+int rm_rf(const char *path);
+
+int fsync_path(const char *path);

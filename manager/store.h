@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The image store: a content-addressed, crash-safe tree under a root
+ * (default BERTH_STATEDIR). This header is the contract between the store
+ * (manager/store*.c, manager/layer*.c), the registry client, berthd and the
+ * runtime. See docs/ARCHITECTURE.md, "Image store", for the on-disk layout. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct Store Store;
+
+/* The parts of an OCI image config that a container start needs. */
+typedef struct ImageConfig {
+        char **entrypoint;
+        char **cmd;
+        char **env; /* "KEY=VALUE" */
+        char *user;
+        char *workdir;
+        char *stop_signal;
+        char **exposed_ports; /* "80/tcp" */
+        char **labels;        /* "key=value" */
+        char **volumes;       /* "/data" */
+        char *architecture;
+        char *os;
+        char *created; /* RFC 3339 as in the config */
+} ImageConfig;
+
+typedef struct Image {
+        char *id;              /* config digest, "sha256:..." */
+        char *manifest_digest; /* digest of the platform manifest */
+        char **names;          /* normalised references, "docker.io/library/busybox:latest" */
+        char **diff_ids;       /* uncompressed layer digests, bottom first */
+        char **layer_dirs;     /* absolute paths of the extracted layers, bottom first */
+        uint64_t size;         /* bytes of all layers, uncompressed */
+        char **containers;     /* names of containers that use this image */
+        ImageConfig config;
+} Image;
+
+void image_free(Image *image);
+static inline void image_freep(Image **image)
+{
+        image_free(*image);
+}
+
+/* Creates the tree if needed and removes leftovers of interrupted work.
+ * root == NULL means BERTH_STATEDIR. */
+int store_open(const char *root, Store **ret);
+void store_free(Store *s);
+static inline void store_freep(Store **s)
+{
+        store_free(*s);
+}
+const char *store_root(Store *s);
+
+/* ref_or_id: a reference (normalised here), a full image id, or a unique
+ * prefix of the hex id of at least 12 digits. -ENOENT when absent. */
+int store_image_resolve(Store *s, const char *ref_or_id, Image **ret);
+int store_image_list(Store *s, Image ***ret, size_t *ret_n);
+
+/* Removes one name; the image (and layers no other image uses) goes when its
+ * last name does. -EBUSY while a container uses it: the message names it. */
+int store_image_remove(Store *s, const char *ref_or_id);
+
+/* Verifies data against digest before it is stored. -EBADMSG on mismatch. */
+int store_put_blob(Store *s, const char *digest, const void *data, size_t len);
+int store_get_blob(Store *s, const char *digest, size_t max, char **ret, size_t *ret_len);
+bool store_has_layer(Store *s, const char *diff_id);
+
+/* Records name -> image. Manifest and config must already be stored as blobs
+ * and every layer listed in the config's rootfs.diff_ids must be present. */
+int store_image_commit(Store *s, const char *name, const char *manifest_digest,
+                       const char *config_digest);
+
+/* Container references keep an image from being removed. */
+int store_image_ref_container(Store *s, const char *image_id, const char *container);
+int store_image_unref_container(Store *s, const char *image_id, const char *container);
+
+/* Streaming layer extraction. Bytes of a (possibly compressed) layer blob are
+ * fed as they arrive; finish verifies the blob digest and the diff_id and
+ * only then moves the layer into place. Freeing an unfinished writer removes
+ * everything it wrote. Any entry that would land outside the layer is an
+ * error; layer_writer_error() then names the entry. */
+typedef struct LayerWriter LayerWriter;
+int layer_writer_new(Store *s, const char *blob_digest, const char *diff_id, LayerWriter **ret);
+int layer_writer_write(LayerWriter *w, const void *data, size_t len);
+int layer_writer_finish(LayerWriter *w);
+const char *layer_writer_error(LayerWriter *w);
+void layer_writer_free(LayerWriter *w);
+static inline void layer_writer_freep(LayerWriter **w)
+{
+        layer_writer_free(*w);
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "digest.h"
+#include "fileio.h"
+#include "macro.h"
+#include "parse-util.h"
+#include "strv.h"
+#include "tap.h"
+
+static void test_digest(void)
+{
+        char d[DIGEST_STRING_MAX];
+
+        CHECK(sha256_buffer("abc", 3, d) == 0);
+        CHECK_STREQ(d, "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        CHECK(digest_is_valid(d));
+        CHECK(!digest_is_valid("sha256:../../etc/passwd"));
+        CHECK(!digest_is_valid(
+            "sha256:BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD"));
+        CHECK(!digest_is_valid(
+            "sha512:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+}
+
+static void test_parse(void)
+{
+        uint64_t v;
+
+        CHECK(parse_size("64m", &v) == 0 && v == 64ULL << 20);
+        CHECK(parse_size("1G", &v) == 0 && v == 1ULL << 30);
+        CHECK(parse_size("512kb", &v) == 0 && v == 512ULL << 10);
+        CHECK(parse_size("100", &v) == 0 && v == 100);
+        CHECK(parse_size("-1", &v) < 0);
+        CHECK(parse_size("12q", &v) < 0);
+        CHECK(parse_size("99999999999999999999", &v) < 0);
+        CHECK(parse_boolean("yes") == 1 && parse_boolean("off") == 0 && parse_boolean("x") < 0);
+}
+
+static void test_strv(void)
+{
+        _cleanup_strv_free_ char **l = NULL;
+
+        CHECK(strv_env_set(&l, "A=1") == 0);
+        CHECK(strv_env_set(&l, "B=2") == 0);
+        CHECK(strv_env_set(&l, "A=3") == 0);
+        CHECK_INT(strv_length(l), 2);
+        CHECK_STREQ(strv_env_get(l, "A"), "3");
+        CHECK(strv_env_get(l, "C") == NULL);
+}
+
+static void test_atomic(void)
+{
+        char tmpl[] = "/tmp/berth-test-XXXXXX";
+        char path[256];
+        _cleanup_free_ char *back = NULL;
+        size_t len;
+
+        CHECK(mkdtemp(tmpl));
+        snprintf(path, sizeof(path), "%s/a/b/c", tmpl);
+        CHECK(mkdir_parents(path, 0755) == 0);
+        CHECK(write_file_atomic(path, "hello", 5, 0640) == 0);
+        CHECK(read_full_file(path, 100, &back, &len) == 0);
+        CHECK_STREQ(back, "hello");
+        free(TAKE_PTR(back));
+        CHECK(read_full_file(path, 3, &back, &len) == -EFBIG);
+        CHECK(rm_rf(tmpl) == 0);
+        CHECK(access(tmpl, F_OK) < 0);
+}
+
+int main(void)
+{
+        test_digest();
+        test_parse();
+        test_strv();
+        test_atomic();
+        return 0;
+}
