@@ -3,7 +3,7 @@
 
 /* The image store: a content-addressed, crash-safe tree under a root
  * (default BERTH_STATEDIR). This header is the contract between the store
- * (manager/store*.c, manager/layer*.c), the registry client, berthd and the
+ * (manager/store/), the registry client, berthd and the
  * runtime. See docs/ARCHITECTURE.md, "Image store", for the on-disk layout. */
 
 #include <stdbool.h>
