@@ -545,7 +545,7 @@ static int make_whiteout(Extractor *x, const char *path, int dfd, const char *na
         if (strneq(target, WHITEOUT_MARK, strlen(WHITEOUT_MARK)))
                 return 0; /* other aufs metadata (.wh..wh.plnk, …): nothing for overlay */
         if (isempty(target) || streq(target, ".") || streq(target, ".."))
-                return refuse(ret_error, EPERM, "Layer entry \"%s\": invalid whiteout", path);
+                return refuse(ret_error, EPERM, "Layer entry \"%s\" refused: invalid whiteout", path);
 
         for (int attempt = 0; attempt < 2; attempt++) {
                 if (mknodat(dfd, target, S_IFCHR | 0, makedev(0, 0)) >= 0)
