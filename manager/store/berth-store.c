@@ -83,12 +83,11 @@ static int cmd_inspect(Store *s, const char *ref)
         r = store_image_resolve(s, ref, &img);
         if (r < 0)
                 return log_error_errno(r, "Inspect %s", ref);
-        j = json_pack("{s:s, s:s?, s:o, s:o, s:o, s:I, s:o, s:o}", "id", img->id,
-                      "manifest_digest", img->manifest_digest, "names", strv_to_json(img->names),
-                      "diff_ids", strv_to_json(img->diff_ids), "layer_dirs",
-                      strv_to_json(img->layer_dirs), "size", (json_int_t)img->size, "containers",
-                      strv_to_json(img->containers), "config",
-                      image_config_to_json(&img->config));
+        j = json_pack("{s:s, s:s?, s:o, s:o, s:o, s:I, s:o, s:o}", "id", img->id, "manifest_digest",
+                      img->manifest_digest, "names", strv_to_json(img->names), "diff_ids",
+                      strv_to_json(img->diff_ids), "layer_dirs", strv_to_json(img->layer_dirs),
+                      "size", (json_int_t)img->size, "containers", strv_to_json(img->containers),
+                      "config", image_config_to_json(&img->config));
         if (!j)
                 return log_oom();
         out = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
@@ -237,9 +236,8 @@ static int run(Store *s, int argc, char **argv)
 static bool known_command(const char *c)
 {
         static const char *const cmds[] = {
-                "images",        "inspect",  "rm",     "check",         "import",
-                "export",        "layer-extract", "put-blob", "commit", "container-ref",
-                "container-unref",
+            "images",        "inspect",  "rm",     "check",         "import",          "export",
+            "layer-extract", "put-blob", "commit", "container-ref", "container-unref",
         };
         for (size_t i = 0; i < ELEMENTSOF(cmds); i++)
                 if (streq(c, cmds[i]))
@@ -250,10 +248,10 @@ static bool known_command(const char *c)
 int main(int argc, char **argv)
 {
         static const struct option options[] = {
-                {"root", required_argument, NULL, 'r'},
-                {"help", no_argument, NULL, 'h'},
-                {"version", no_argument, NULL, 'V'},
-                {},
+            {"root", required_argument, NULL, 'r'},
+            {"help", no_argument, NULL, 'h'},
+            {"version", no_argument, NULL, 'V'},
+            {},
         };
         _cleanup_(store_freep) Store *s = NULL;
         const char *root = NULL;

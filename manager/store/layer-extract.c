@@ -530,9 +530,10 @@ static int make_hardlink(Extractor *x, const char *target, int dfd, const char *
         return negative_errno();
 }
 
-static int make_whiteout(Extractor *x, const char *path, int dfd, const char *name,
-                         char **ret_error)
+static int make_whiteout(Extractor *x, struct archive_entry *e, const char *path, int dfd,
+                         const char *name, char **ret_error)
 {
+        struct timespec ts[2];
         const char *target = name + strlen(WHITEOUT_MARK);
         int r;
 
@@ -545,11 +546,16 @@ static int make_whiteout(Extractor *x, const char *path, int dfd, const char *na
         if (strneq(target, WHITEOUT_MARK, strlen(WHITEOUT_MARK)))
                 return 0; /* other aufs metadata (.wh..wh.plnk, …): nothing for overlay */
         if (isempty(target) || streq(target, ".") || streq(target, ".."))
-                return refuse(ret_error, EPERM, "Layer entry \"%s\" refused: invalid whiteout", path);
+                return refuse(ret_error, EPERM, "Layer entry \"%s\" refused: invalid whiteout",
+                              path);
 
         for (int attempt = 0; attempt < 2; attempt++) {
-                if (mknodat(dfd, target, S_IFCHR | 0, makedev(0, 0)) >= 0)
+                if (mknodat(dfd, target, S_IFCHR | 0, makedev(0, 0)) >= 0) {
+                        /* its time, so that an export gives the same tar back */
+                        entry_times(e, ts);
+                        (void)utimensat(dfd, target, ts, AT_SYMLINK_NOFOLLOW);
                         return 0;
+                }
                 if (errno != EEXIST)
                         break;
                 r = remove_existing(x, dfd, target);
@@ -589,7 +595,7 @@ int extractor_entry(Extractor *x, struct archive *a, struct archive_entry *e, ch
                               resolve_failure(r));
 
         if (strneq(name, WHITEOUT_MARK, strlen(WHITEOUT_MARK)))
-                return make_whiteout(x, raw, dfd, name, ret_error);
+                return make_whiteout(x, e, raw, dfd, name, ret_error);
 
         if (hardlink) {
                 r = make_hardlink(x, hardlink, dfd, name, &step);

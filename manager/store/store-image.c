@@ -405,3 +405,21 @@ int store_image_gc(Store *s, const char *id)
         log_debug("Removed image %s", id);
         return 0;
 }
+
+int store_layer_remove_if_unused(Store *s, const char *diff_id)
+{
+        _cleanup_strv_free_ char **used_layers = NULL, **used_blobs = NULL;
+        _cleanup_store_unlock_ Store *locked = NULL;
+        int r;
+
+        r = store_lock(s);
+        if (r < 0)
+                return r;
+        locked = s;
+        r = collect_used(s, "", &used_layers, &used_blobs);
+        if (r < 0)
+                return r;
+        if (strv_contains(used_layers, diff_id))
+                return 0;
+        return store_layer_remove(s, diff_id);
+}

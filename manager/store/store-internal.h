@@ -45,6 +45,8 @@ int store_layer_lock(Store *s, const char *diff_id, int *ret_fd);
 int layer_tree_stats(int dirfd, uint64_t *ret_entries, uint64_t *ret_bytes);
 /* Removes layers/<hex> (under the store lock). */
 int store_layer_remove(Store *s, const char *diff_id);
+/* Removes a layer unless an image record uses it (takes the lock). */
+int store_layer_remove_if_unused(Store *s, const char *diff_id);
 
 int store_blob_path(Store *s, const char *digest, char **ret);
 bool store_has_blob(Store *s, const char *digest);
