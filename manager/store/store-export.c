@@ -333,7 +333,6 @@ static int layer_to_tar(const char *layer_dir, int fd, char digest[static DIGEST
         if (archive_write_close(t.a) != ARCHIVE_OK)
                 return -EIO;
         sha256_final(t.hash, digest);
-        t.hash = NULL;
         *ret_size = t.size;
         return 0;
 }
