@@ -30,6 +30,9 @@ typedef struct DirMeta {
 struct Extractor {
         int root_fd;
         bool privileged;
+        uid_t uid;
+        gid_t gid;
+        mode_t umask;
         const char *opaque_xattr;
         /* Entries usually come directory by directory: keep the last parent. */
         char *parent_path;
@@ -38,6 +41,20 @@ struct Extractor {
         size_t n_dirs, cap_dirs;
         char buf[64 * 1024];
 };
+
+/* umask() can only be read by setting it, which would race with other
+ * threads of the process. */
+static mode_t read_umask(void)
+{
+        _cleanup_fclose_ FILE *f = fopen("/proc/self/status", "re");
+        char line[256];
+        unsigned m;
+
+        while (f && fgets(line, sizeof(line), f))
+                if (sscanf(line, "Umask: %o", &m) == 1)
+                        return m & 0777;
+        return 0777; /* unknown: always chmod */
+}
 
 int extractor_new(int root_fd, bool privileged, Extractor **ret)
 {
@@ -49,6 +66,9 @@ int extractor_new(int root_fd, bool privileged, Extractor **ret)
         x->privileged = privileged;
         x->opaque_xattr = privileged ? "trusted.overlay.opaque" : "user.overlay.opaque";
         x->parent_fd = -EBADF;
+        x->uid = geteuid();
+        x->gid = getegid();
+        x->umask = read_umask();
         *ret = x;
         return 0;
 }
@@ -282,16 +302,24 @@ static void entry_times(struct archive_entry *e, struct timespec ts[2])
 /* Ownership first, since chown clears setuid/setgid and file capabilities;
  * then the mode, then xattrs (security.capability), then times. */
 static int apply_meta_fd(Extractor *x, struct archive_entry *e, int fd, bool set_mode_time,
-                         const char **ret_step)
+                         bool created_with_mode, const char **ret_step)
 {
         struct timespec ts[2];
+        bool owner_changes = archive_entry_uid(e) != x->uid || archive_entry_gid(e) != x->gid;
+        mode_t mode = archive_entry_mode(e) & 07777;
         int r;
 
-        if (x->privileged && fchown(fd, archive_entry_uid(e), archive_entry_gid(e)) < 0) {
+        /* A new file already has our owner and, without special bits, the
+         * mode it was created with: skip two syscalls per file. */
+        if (x->privileged && owner_changes &&
+            fchown(fd, archive_entry_uid(e), archive_entry_gid(e)) < 0) {
                 *ret_step = "chown";
                 return negative_errno();
         }
-        if (set_mode_time && fchmod(fd, archive_entry_mode(e) & 07777) < 0) {
+        if (set_mode_time &&
+            !(created_with_mode && !owner_changes && (mode & 07000) == 0 &&
+              (mode & x->umask) == 0) &&
+            fchmod(fd, mode) < 0) {
                 *ret_step = "chmod";
                 return negative_errno();
         }
@@ -375,7 +403,8 @@ static int make_regular(Extractor *x, struct archive *a, struct archive_entry *e
         int r;
 
         for (int attempt = 0; attempt < 2; attempt++) {
-                fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                            archive_entry_mode(e) & 0777);
                 if (fd >= 0 || errno != EEXIST)
                         break;
                 r = remove_existing(x, dfd, name);
@@ -393,7 +422,7 @@ static int make_regular(Extractor *x, struct archive *a, struct archive_entry *e
                 *ret_step = r == -EIO ? archive_error_string(a) : "write";
                 return r;
         }
-        return apply_meta_fd(x, e, fd, true, ret_step);
+        return apply_meta_fd(x, e, fd, true, true, ret_step);
 }
 
 static int defer_dir(Extractor *x, const char *path, struct archive_entry *e)
@@ -443,7 +472,7 @@ static int make_dir(Extractor *x, struct archive_entry *e, const char *path, int
                 *ret_step = "open directory";
                 return negative_errno();
         }
-        r = apply_meta_fd(x, e, fd, false, ret_step);
+        r = apply_meta_fd(x, e, fd, false, false, ret_step);
         if (r < 0)
                 return r;
         /* Mode and times last: children change the mtime, and a read-only
