@@ -100,9 +100,7 @@ _printf_(3, 4) static int refuse(char **ret_error, int err, const char *fmt, ...
         return err < 0 ? err : -err;
 }
 
-/* Drops "." and empty components; refuses absolute paths and "..". The
- * result is "" for the layer root. */
-static int clean_path(const char *in, char **ret, const char **ret_why)
+int layer_path_clean(const char *in, char **ret, const char **ret_why)
 {
         _cleanup_free_ char *out = NULL;
         size_t n = 0;
@@ -524,7 +522,7 @@ static int make_hardlink(Extractor *x, const char *target, int dfd, const char *
         const char *why = NULL, *tname, *slash;
         int r;
 
-        r = clean_path(target, &clean, &why);
+        r = layer_path_clean(target, &clean, &why);
         if (r < 0) {
                 *ret_step = why ?: "hard link";
                 return r;
@@ -604,7 +602,7 @@ int extractor_entry(Extractor *x, struct archive *a, struct archive_entry *e, ch
 
         if (!raw)
                 return refuse(ret_error, EBADMSG, "Layer entry without a readable name");
-        r = clean_path(raw, &path, &why);
+        r = layer_path_clean(raw, &path, &why);
         if (r < 0)
                 return refuse(ret_error, r, "Layer entry \"%s\" refused: %s", raw,
                               why ?: strerror(-r));

@@ -11,6 +11,10 @@
 
 typedef struct Extractor Extractor;
 
+/* Drops "." and empty components; refuses absolute paths and ".." (-EPERM,
+ * *ret_why says which). The result is "" for the root. */
+int layer_path_clean(const char *in, char **ret, const char **ret_why);
+
 /* privileged: apply ownership, device nodes and trusted.* xattrs (root).
  * Otherwise those are skipped and overlay markers use user.overlay.*. */
 int extractor_new(int root_fd, bool privileged, Extractor **ret);

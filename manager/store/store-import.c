@@ -13,6 +13,7 @@
 #include <sys/utsname.h>
 
 #include "digest.h"
+#include "layer-extract.h"
 #include "log.h"
 #include "macro.h"
 #include "oci.h"
@@ -107,28 +108,38 @@ static int open_archive(const char *path, struct archive **ret)
         return 0;
 }
 
-/* "./blobs//sha256/x" -> "blobs/sha256/x" */
+/* "./blobs//sha256/x" -> "blobs/sha256/x"; NULL for names that leave the
+ * archive (they can't be what a manifest refers to) or on OOM. */
 static char *member_name(const char *raw)
 {
-        _cleanup_free_ char *out = malloc(strlen(raw) + 1);
-        size_t n = 0;
+        const char *why;
+        char *out = NULL;
 
-        if (!out)
-                return NULL;
-        for (const char *p = raw; *p;) {
-                size_t len = strcspn(p, "/");
-                if (len > 0 && !(len == 1 && p[0] == '.')) {
-                        if (n > 0)
-                                out[n++] = '/';
-                        memcpy(out + n, p, len);
-                        n += len;
-                }
-                p += len;
-                while (*p == '/')
-                        p++;
+        return layer_path_clean(raw, &out, &why) < 0 ? NULL : out;
+}
+
+/* The next regular file of the archive: 1 and its name, 0 at the end. */
+static int next_member(Import *im, struct archive *a, struct archive_entry **ret_e, char **ret_name)
+{
+        const char *why = NULL;
+        int r;
+
+        for (;;) {
+                r = archive_read_next_header(a, ret_e);
+                if (r == ARCHIVE_EOF)
+                        return 0;
+                if (r < ARCHIVE_WARN)
+                        return log_error_errno(EBADMSG, "Import %s: read: %s", im->path,
+                                               archive_error_string(a));
+                if (archive_entry_filetype(*ret_e) != AE_IFREG || !archive_entry_pathname(*ret_e))
+                        continue;
+                r = layer_path_clean(archive_entry_pathname(*ret_e), ret_name, &why);
+                if (r == -ENOMEM)
+                        return log_oom();
+                if (r < 0)
+                        continue; /* not a member any manifest can name */
+                return 1;
         }
-        out[n] = 0;
-        return TAKE_PTR(out);
 }
 
 static bool worth_keeping(const char *name, int64_t size)
@@ -155,18 +166,10 @@ static int read_small_files(Import *im)
                 int64_t size;
                 File *f;
 
-                r = archive_read_next_header(a, &e);
-                if (r == ARCHIVE_EOF)
-                        break;
-                if (r < ARCHIVE_WARN)
-                        return log_error_errno(EBADMSG, "Import %s: read: %s", im->path,
-                                               archive_error_string(a));
-                if (archive_entry_filetype(e) != AE_IFREG || !archive_entry_pathname(e))
-                        continue;
+                r = next_member(im, a, &e, &name);
+                if (r <= 0)
+                        return r;
                 size = archive_entry_size(e);
-                name = member_name(archive_entry_pathname(e));
-                if (!name)
-                        return log_oom();
                 if (!worth_keeping(name, size) || im->kept + size > KEEP_TOTAL_MAX)
                         continue;
                 data = malloc(size + 1);
@@ -450,7 +453,8 @@ static int load_docker(Import *im, json_t *list)
                                                im->path);
                 cname = member_name(config);
                 if (!cname)
-                        return log_oom();
+                        return log_error_errno(EBADMSG, "Import %s: bad Config \"%s\"", im->path,
+                                               config);
                 if ((r = json_to_strv(json_object_get(item, "RepoTags"), &tags)) < 0 ||
                     (r = json_to_strv(json_object_get(item, "Layers"), &layers)) < 0)
                         return log_error_errno(r, "Import %s: manifest.json", im->path);
@@ -480,8 +484,11 @@ static int load_docker(Import *im, json_t *list)
                         Layer *L = img->layers + img->n_layers++;
 
                         L->entry = member_name(layers[k]);
+                        if (!L->entry)
+                                return log_error_errno(EBADMSG, "Import %s: bad layer \"%s\"",
+                                                       im->path, layers[k]);
                         L->diff_id = strdup(diff_ids[k]);
-                        if (!L->entry || !L->diff_id)
+                        if (!L->diff_id)
                                 return log_oom();
                 }
                 STRV_FOREACH (t, tags)
@@ -534,17 +541,11 @@ static int extract_layers(Import *im)
                 uint64_t total = 0;
                 Layer *L;
 
-                r = archive_read_next_header(a, &e);
-                if (r == ARCHIVE_EOF)
+                r = next_member(im, a, &e, &name);
+                if (r < 0)
+                        return r;
+                if (r == 0)
                         break;
-                if (r < ARCHIVE_WARN)
-                        return log_error_errno(EBADMSG, "Import %s: read: %s", im->path,
-                                               archive_error_string(a));
-                if (archive_entry_filetype(e) != AE_IFREG || !archive_entry_pathname(e))
-                        continue;
-                name = member_name(archive_entry_pathname(e));
-                if (!name)
-                        return log_oom();
                 L = needed_layer(im, name);
                 if (!L || (store_has_layer(im->store, L->diff_id) && L->blob_digest))
                         continue;

@@ -56,21 +56,27 @@ void store_unlock(Store *s)
                 (void)flock(s->lock_fd, LOCK_UN);
 }
 
+static DIR *opendir_at(int dirfd, const char *path)
+{
+        int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d;
+
+        if (fd < 0)
+                return NULL;
+        d = fdopendir(fd);
+        if (!d)
+                safe_close(fd);
+        return d;
+}
+
 /* A staging entry is in use while some process holds its flock. */
 static void clean_tmp(Store *s)
 {
-        _cleanup_closedir_ DIR *d = NULL;
+        _cleanup_closedir_ DIR *d = opendir_at(s->root_fd, "tmp");
         struct dirent *de;
-        int fd;
 
-        fd = openat(s->root_fd, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
+        if (!d)
                 return;
-        d = fdopendir(fd);
-        if (!d) {
-                safe_close(fd);
-                return;
-        }
         while ((de = readdir(d))) {
                 _cleanup_close_ int efd = -EBADF;
 
@@ -87,18 +93,11 @@ static void clean_tmp(Store *s)
 /* write_file_atomic() leaves ".#name.*" behind when interrupted. */
 static void clean_atomic_leftovers(Store *s, const char *dir)
 {
-        _cleanup_closedir_ DIR *d = NULL;
+        _cleanup_closedir_ DIR *d = opendir_at(s->root_fd, dir);
         struct dirent *de;
-        int fd;
 
-        fd = openat(s->root_fd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
+        if (!d)
                 return;
-        d = fdopendir(fd);
-        if (!d) {
-                safe_close(fd);
-                return;
-        }
         while ((de = readdir(d)))
                 if (strneq(de->d_name, ".#", 2))
                         (void)unlinkat(dirfd(d), de->d_name, 0);
