@@ -142,3 +142,8 @@ size_t seccomp_program_length(const SeccompProgram *p)
 {
         return p->fprog.len;
 }
+
+const struct sock_fprog *seccomp_program_fprog(const SeccompProgram *p)
+{
+        return &p->fprog;
+}

@@ -69,6 +69,8 @@ static inline void seccomp_program_freep(SeccompProgram **p)
 #define _cleanup_seccomp_program_ __attribute__((cleanup(seccomp_program_freep)))
 
 /* For tests and benchmarks: true if the program came from the cache rather
- * than from a compile; its length in BPF instructions. */
+ * than from a compile; its length in BPF instructions; the program itself. */
 bool seccomp_program_from_cache(const SeccompProgram *p);
 size_t seccomp_program_length(const SeccompProgram *p);
+struct sock_fprog;
+const struct sock_fprog *seccomp_program_fprog(const SeccompProgram *p);
