@@ -159,6 +159,10 @@ int caps_apply(uint64_t caps, bool is_root_user)
         if (r < 0)
                 return r;
 
+        /* What the runtime itself lacks (a restricted parent) cannot be
+         * granted; leaving it out beats failing a "--cap-add ALL". */
+        caps &= permitted;
+
         /* The kernel's own list may be shorter or longer than berth's:
          * PR_CAPBSET_READ fails past its last capability. */
         for (int c = 0; c < 64; c++) {

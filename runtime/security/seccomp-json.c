@@ -314,13 +314,16 @@ static int parse_arches(JsonProfile *j, json_t *root)
                                 &m[i].sub_arches);
                 if (r < 0)
                         return r;
-                /* Only the native entry is used, but a typo anywhere is
-                 * still a broken profile. */
-                r = check_arch(j, m[i].arch, where);
-                for (const char *const *a = m[i].sub_arches; r >= 0 && a && *a; a++)
+                /* Only the native entry is used. Others may name
+                 * architectures a newer libseccomp knows (Docker's own
+                 * profile lists SCMP_ARCH_LOONGARCH64, unknown to 2.5). */
+                if (seccomp_arch_from_name(m[i].arch) != seccomp_arch_native())
+                        continue;
+                for (const char *const *a = m[i].sub_arches; a && *a; a++) {
                         r = check_arch(j, *a, where);
-                if (r < 0)
-                        return r;
+                        if (r < 0)
+                                return r;
+                }
         }
         p->arch_map = m;
         p->n_arch_map = json_array_size(map);

@@ -31,6 +31,7 @@ int caps_parse_list(const char *spec, uint64_t *mask);
  * clears the ambient and inheritable sets, and sets permitted and effective
  * to caps for root; for any other user they become empty, which is what the
  * kernel would leave after exec anyway (Docker: CapEff 0, CapBnd = caps).
+ * Capabilities the kernel or the calling process lacks are left out.
  * No allocation, no logging: async-signal-safe; returns 0 or -errno. */
 int caps_apply(uint64_t caps, bool is_root_user);
 
