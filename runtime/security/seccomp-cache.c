@@ -186,9 +186,12 @@ int seccomp_cache_store(const char *dir, const char *key, const struct sock_filt
         memcpy(buf, &h, sizeof(h));
         memcpy(buf + sizeof(h), f, n * sizeof(*f));
 
-        r = mkdir_p(dir, 0700);
+        /* only the last component is ours to lock down: /run/berth is shared */
+        r = mkdir_parents(dir, 0755);
         if (r < 0)
                 return r;
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                return negative_errno();
         r = cache_path(dir, key, &path);
         if (r < 0)
                 return r;

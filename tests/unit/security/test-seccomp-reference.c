@@ -128,7 +128,8 @@ static char *joined_sorted(char **l)
         size_t n = strv_length(l), len = 1;
         char *s;
 
-        qsort(l, n, sizeof(char *), cmp_str);
+        if (n > 0)
+                qsort(l, n, sizeof(char *), cmp_str);
         for (size_t i = 0; i < n; i++)
                 len += strlen(l[i]) + 2;
         s = calloc(1, len);
