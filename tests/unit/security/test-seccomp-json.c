@@ -14,6 +14,8 @@
 
 #include <linux/filter.h>
 
+#include <seccomp.h>
+
 #include "fileio.h"
 #include "macro.h"
 #include "security.h"
@@ -177,10 +179,12 @@ static void test_hostile(void)
                         "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"architectures\": "
                         "[\"SCMP_ARCH_Z80\"]}",
                         "unknown architecture \"SCMP_ARCH_Z80\"");
-        expect_rejected("unknown-subarch",
-                        "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"archMap\": [{\"architecture\": "
-                        "\"SCMP_ARCH_X86_64\", \"subArchitectures\": [\"SCMP_ARCH_Z80\"]}]}",
-                        "archMap[0]: unknown architecture \"SCMP_ARCH_Z80\"");
+        if (seccomp_arch_native() == SCMP_ARCH_X86_64)
+                expect_rejected(
+                    "unknown-subarch",
+                    "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"archMap\": [{\"architecture\": "
+                    "\"SCMP_ARCH_X86_64\", \"subArchitectures\": [\"SCMP_ARCH_Z80\"]}]}",
+                    "archMap[0]: unknown architecture \"SCMP_ARCH_Z80\"");
         expect_rejected("archmap-entry",
                         "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"archMap\": [{\"sub\": 1}]}",
                         "archMap[0]: expected an object with \"architecture\"");
