@@ -392,21 +392,28 @@ static void simulate(const struct sock_fprog *prog, char **names, uint64_t caps,
                 }
 
         /* numbers past the newest known call answer ENOSYS, as with runc, so
-         * that libc falls back; unknown numbers below it are denied */
+         * that libc falls back; unknown numbers below it are denied. And
+         * i386's direct socket(2), which libseccomp names only as a pseudo
+         * call: filtered like x86_64's (AF_VSOCK denied). */
         {
                 static const struct {
-                        uint32_t audit, nr, want;
+                        uint32_t audit, nr;
+                        uint64_t arg0;
+                        uint32_t want;
                 } probes[] = {
-                    {AUDIT_ARCH_X86_64, 467, SECCOMP_RET_ERRNO | ENOSYS},
-                    {AUDIT_ARCH_X86_64, 1000, SECCOMP_RET_ERRNO | ENOSYS},
-                    {AUDIT_ARCH_X86_64, 0xffffffffu & ~X32_BIT, SECCOMP_RET_ERRNO | ENOSYS},
-                    {AUDIT_ARCH_X86_64, 400, SECCOMP_RET_ERRNO | EPERM},
-                    {AUDIT_ARCH_X86_64, 1000 | X32_BIT, SECCOMP_RET_ERRNO | ENOSYS},
-                    {AUDIT_ARCH_I386, 467, SECCOMP_RET_ERRNO | ENOSYS},
-                    {AUDIT_ARCH_I386, 5000, SECCOMP_RET_ERRNO | ENOSYS},
+                    {AUDIT_ARCH_X86_64, 467, 0, SECCOMP_RET_ERRNO | ENOSYS},
+                    {AUDIT_ARCH_X86_64, 1000, 0, SECCOMP_RET_ERRNO | ENOSYS},
+                    {AUDIT_ARCH_X86_64, 0xffffffffu & ~X32_BIT, 0, SECCOMP_RET_ERRNO | ENOSYS},
+                    {AUDIT_ARCH_X86_64, 400, 0, SECCOMP_RET_ERRNO | EPERM},
+                    {AUDIT_ARCH_X86_64, 1000 | X32_BIT, 0, SECCOMP_RET_ERRNO | ENOSYS},
+                    {AUDIT_ARCH_I386, 467, 0, SECCOMP_RET_ERRNO | ENOSYS},
+                    {AUDIT_ARCH_I386, 5000, 0, SECCOMP_RET_ERRNO | ENOSYS},
+                    {AUDIT_ARCH_I386, 359, 2 /* AF_INET */, SECCOMP_RET_ALLOW},
+                    {AUDIT_ARCH_I386, 359, 40 /* AF_VSOCK */, SECCOMP_RET_ERRNO | EPERM},
                 };
                 for (size_t i = 0; i < ELEMENTSOF(probes); i++) {
                         struct seccomp_data d = {.nr = probes[i].nr, .arch = probes[i].audit};
+                        d.args[0] = probes[i].arg0;
                         CHECK_INT(bpf_sim_run(prog->filter, prog->len, &d), probes[i].want);
                 }
         }
