@@ -59,6 +59,16 @@ echo berth-harness >"$root/etc/hostname"
 rm -f "$root/etc/machine-id"
 tr -d '-' </proc/sys/kernel/random/uuid >"$root/etc/machine-id"
 
+# Services built with ASan/UBSan (the test build) report memory errors in
+# the journal and fail; leak reports are left to the unit tests, since daemons
+# are stopped by signals and helpers exit on purpose with memory held.
+mkdir -p "$root/etc/systemd/system.conf.d"
+cat >"$root/etc/systemd/system.conf.d/50-berth-harness.conf" <<EOF
+[Manager]
+DefaultEnvironment="ASAN_OPTIONS=detect_leaks=0" "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1"
+DefaultTimeoutStopSec=15s
+EOF
+
 if [ -f "$dir/masks" ]; then
         while read -r unit; do
                 [ -n "$unit" ] || continue
