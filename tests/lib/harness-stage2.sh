@@ -10,6 +10,7 @@
 #   DIR/console  file bound over /dev/console (systemd's status output)
 #   DIR/stage    optional: a `meson install --destdir` tree copied into the root
 #   DIR/masks    optional: unit names to mask, one a line
+# /var/lib/berth inside is a tmpfs (see below).
 set -euo pipefail
 
 dir=$1
@@ -53,6 +54,10 @@ mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$root/sys"
 mount -t cgroup2 -o nosuid,nodev,noexec cgroup2 "$root/sys/fs/cgroup"
 mount -t tmpfs -o mode=0755,nosuid,nodev berth-harness-run "$root/run"
 mount -t tmpfs -o mode=1777,nosuid,nodev berth-harness-tmp "$root/tmp"
+# overlayfs refuses an upper dir on overlayfs (the root here): berth's state,
+# where containers' writable layers live, gets a file system of its own.
+mkdir -p "$root/var/lib/berth"
+mount -t tmpfs -o mode=0700 berth-harness-state "$root/var/lib/berth"
 
 hostname berth-harness
 echo berth-harness >"$root/etc/hostname"
