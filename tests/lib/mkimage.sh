@@ -220,7 +220,7 @@ mkdir -p "$blobs"
 # Stores a file as a blob; prints "DIGEST SIZE".
 put_blob() {
         local hex size
-        hex=$(sha256sum "$1" | cut -d' ' -f1)
+        read -r hex _ < <(sha256sum "$1")
         size=$(stat -c %s "$1")
         mv "$1" "$blobs/$hex"
         chmod 0644 "$blobs/$hex"
@@ -232,22 +232,15 @@ gzip) media=application/vnd.oci.image.layer.v1.tar+gzip ;;
 zstd) media=application/vnd.oci.image.layer.v1.tar+zstd ;;
 none) media=application/vnd.oci.image.layer.v1.tar ;;
 esac
-layers_json='[]'
-diff_ids='[]'
-history='[]'
-for i in "${!layer_tars[@]}"; do
-        t=${layer_tars[$i]}
-        diff_id=sha256:$(sha256sum "$t" | cut -d' ' -f1)
+# One "DIGEST SIZE DIFF_ID" line per layer, bottom first.
+: >"$work/layers"
+for t in "${layer_tars[@]}"; do
+        read -r diff_id _ < <(sha256sum "$t")
         case $compression in
-        gzip) gzip -n -9 "$t" && t=$t.gz ;;
-        zstd) zstd -q -19 --rm "$t" && t=$t.zst ;;
+        gzip) gzip -n "$t" && t=$t.gz ;;
+        zstd) zstd -q --rm "$t" && t=$t.zst ;;
         esac
-        read -r digest size < <(put_blob "$t")
-        layers_json=$(jq -c --arg m "$media" --arg d "$digest" --argjson s "$size" \
-                '. + [{mediaType: $m, digest: $d, size: $s}]' <<<"$layers_json")
-        diff_ids=$(jq -c --arg d "$diff_id" '. + [$d]' <<<"$diff_ids")
-        history=$(jq -c --arg c "$created" --arg by "berth tests/lib/mkimage.sh: layer $((i + 1))" \
-                '. + [{created: $c, created_by: $by}]' <<<"$history")
+        echo "$(put_blob "$t") sha256:$diff_id" >>"$work/layers"
 done
 
 case $(uname -m) in
@@ -258,24 +251,31 @@ armv7l) arch=arm ;;
 *) arch=$(uname -m) ;;
 esac
 
-env_json=$(printf '%s\n' "${envs[@]}" | jq -R . | jq -sc .)
-labels_json=$( (for l in "${labels[@]}"; do printf '%s\n' "$l"; done) |
-        jq -R 'capture("^(?<key>[^=]*)=(?<value>.*)$")' | jq -sc 'from_entries')
+# Env and labels as lines; jq splits them (one process for the config).
+printf '%s\n' "${envs[@]}" >"$work/env"
+printf '%s\n' "${labels[@]}" >"$work/labels"
 jq -n -c --arg created "$created" --arg arch "$arch" --arg user "$user" --arg wd "$workdir" \
-        --argjson env "$env_json" --argjson cmd "$cmd" --argjson ep "$entrypoint" \
-        --argjson labels "$labels_json" --argjson diff_ids "$diff_ids" --argjson history "$history" '
-        {created: $created, architecture: $arch, os: "linux",
-         config: ({Env: $env, Cmd: $cmd, WorkingDir: $wd, Labels: $labels}
-                  + (if $user != "" then {User: $user} else {} end)
-                  + (if $ep != null then {Entrypoint: $ep} else {} end)),
-         rootfs: {type: "layers", diff_ids: $diff_ids},
-         history: $history}' >"$work/config.json"
+        --argjson cmd "$cmd" --argjson ep "$entrypoint" \
+        --rawfile env "$work/env" --rawfile labels "$work/labels" --rawfile layers "$work/layers" '
+        def lines: split("\n") | map(select(. != ""));
+        ($layers | lines | map(split(" "))) as $l
+        | {created: $created, architecture: $arch, os: "linux",
+           config: ({Env: ($env | lines), Cmd: $cmd, WorkingDir: $wd,
+                     Labels: ($labels | lines | map(capture("^(?<key>[^=]*)=(?<value>.*)$")) | from_entries)}
+                    + (if $user != "" then {User: $user} else {} end)
+                    + (if $ep != null then {Entrypoint: $ep} else {} end)),
+           rootfs: {type: "layers", diff_ids: [$l[][2]]},
+           history: [range($l | length) as $i
+                     | {created: $created, created_by: "berth tests/lib/mkimage.sh: layer \($i + 1)"}]}' \
+        >"$work/config.json"
 read -r config_digest config_size < <(put_blob "$work/config.json")
 
-jq -n -c --arg cd "$config_digest" --argjson cs "$config_size" --argjson layers "$layers_json" '
+jq -n -c --arg cd "$config_digest" --argjson cs "$config_size" --arg m "$media" \
+        --rawfile layers "$work/layers" '
         {schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
          config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $cd, size: $cs},
-         layers: $layers}' >"$work/manifest.json"
+         layers: [$layers | split("\n")[] | select(. != "") | split(" ")
+                  | {mediaType: $m, digest: .[0], size: (.[1] | tonumber)}]}' >"$work/manifest.json"
 read -r manifest_digest manifest_size < <(put_blob "$work/manifest.json")
 
 echo '{"imageLayoutVersion":"1.0.0"}' >"$out/oci-layout"

@@ -31,40 +31,52 @@ decompress() { # FILE MEDIATYPE
 }
 
 # Checks an image layout's structure and every digest; prints the manifest
-# path. Fails on the first problem.
+# path. Fails on the first problem. (One jq per document: forks are slow on a
+# loaded CI machine.)
 verify_layout() { # DIR NLAYERS MEDIATYPE
-        local dir=$1 n=$2 media=$3 f hex m mdigest mpath cpath i ldigest ldiff
-        [ "$(jq -c . "$dir/oci-layout")" = '{"imageLayoutVersion":"1.0.0"}' ] || fail "$dir: bad oci-layout"
+        local dir=$1 n=$2 media=$3 f hex i
+        local layout schema count mtype mdigest msize mpath
+        local own_type ctype cdigest csize cpath nlayers ndiff rtype
+        local -a ltypes ldigests lsizes diff_ids
+        layout=$(jq -c . "$dir/oci-layout")
+        [ "$layout" = '{"imageLayoutVersion":"1.0.0"}' ] || fail "$dir: bad oci-layout"
         for f in "$dir"/blobs/sha256/*; do
-                hex=$(sha256sum "$f" | cut -d' ' -f1)
+                read -r hex _ < <(sha256sum "$f")
                 [ "$hex" = "${f##*/}" ] || fail "$dir: blob ${f##*/} has digest $hex"
         done
-        [ "$(jq -r .schemaVersion "$dir/index.json")" = 2 ] || fail "$dir: index schemaVersion"
-        [ "$(jq -r '.manifests | length' "$dir/index.json")" = 1 ] || fail "$dir: index has not one manifest"
-        m=$(jq -c '.manifests[0]' "$dir/index.json")
-        [ "$(jq -r .mediaType <<<"$m")" = application/vnd.oci.image.manifest.v1+json ] || fail "$dir: manifest media type"
-        mdigest=$(jq -r .digest <<<"$m")
+        eval "$(jq -r '@sh "schema=\(.schemaVersion) count=\(.manifests | length)
+                mtype=\(.manifests[0].mediaType) mdigest=\(.manifests[0].digest)
+                msize=\(.manifests[0].size)"' "$dir/index.json")"
+        [ "$schema" = 2 ] || fail "$dir: index schemaVersion"
+        [ "$count" = 1 ] || fail "$dir: index has not one manifest"
+        [ "$mtype" = application/vnd.oci.image.manifest.v1+json ] || fail "$dir: manifest media type"
         mpath=$(blob "$dir" "$mdigest")
         [ -f "$mpath" ] || fail "$dir: manifest blob missing"
-        [ "$(stat -c %s "$mpath")" = "$(jq -r .size <<<"$m")" ] || fail "$dir: manifest size"
+        [ "$(stat -c %s "$mpath")" = "$msize" ] || fail "$dir: manifest size"
 
-        [ "$(jq -r .mediaType "$mpath")" = application/vnd.oci.image.manifest.v1+json ] || fail "$dir: manifest's own media type"
-        [ "$(jq -r .config.mediaType "$mpath")" = application/vnd.oci.image.config.v1+json ] || fail "$dir: config media type"
-        cpath=$(blob "$dir" "$(jq -r .config.digest "$mpath")")
+        eval "$(jq -r '@sh "own_type=\(.mediaType) ctype=\(.config.mediaType)
+                cdigest=\(.config.digest) csize=\(.config.size) nlayers=\(.layers | length)
+                ltypes=(\([.layers[].mediaType])) ldigests=(\([.layers[].digest]))
+                lsizes=(\([.layers[].size]))"' "$mpath")"
+        [ "$own_type" = application/vnd.oci.image.manifest.v1+json ] || fail "$dir: manifest's own media type"
+        [ "$ctype" = application/vnd.oci.image.config.v1+json ] || fail "$dir: config media type"
+        cpath=$(blob "$dir" "$cdigest")
         [ -f "$cpath" ] || fail "$dir: config blob missing"
-        [ "$(stat -c %s "$cpath")" = "$(jq -r .config.size "$mpath")" ] || fail "$dir: config size"
-        [ "$(jq -r '.layers | length' "$mpath")" = "$n" ] || fail "$dir: not $n layers"
-        [ "$(jq -r '.rootfs.diff_ids | length' "$cpath")" = "$n" ] || fail "$dir: not $n diff_ids"
-        [ "$(jq -r .rootfs.type "$cpath")" = layers ] || fail "$dir: rootfs.type"
+        [ "$(stat -c %s "$cpath")" = "$csize" ] || fail "$dir: config size"
+        [ "$nlayers" = "$n" ] || fail "$dir: not $n layers"
+
+        eval "$(jq -r '@sh "rtype=\(.rootfs.type) ndiff=\(.rootfs.diff_ids | length)
+                diff_ids=(\(.rootfs.diff_ids))"' "$cpath")"
+        [ "$rtype" = layers ] || fail "$dir: rootfs.type"
+        [ "$ndiff" = "$n" ] || fail "$dir: not $n diff_ids"
         for ((i = 0; i < n; i++)); do
-                [ "$(jq -r ".layers[$i].mediaType" "$mpath")" = "$media" ] || fail "$dir: layer $i media type"
-                ldigest=$(jq -r ".layers[$i].digest" "$mpath")
-                f=$(blob "$dir" "$ldigest")
+                [ "${ltypes[$i]}" = "$media" ] || fail "$dir: layer $i media type"
+                f=$(blob "$dir" "${ldigests[$i]}")
                 [ -f "$f" ] || fail "$dir: layer $i blob missing"
-                [ "$(stat -c %s "$f")" = "$(jq -r ".layers[$i].size" "$mpath")" ] || fail "$dir: layer $i size"
+                [ "$(stat -c %s "$f")" = "${lsizes[$i]}" ] || fail "$dir: layer $i size"
                 # diff_id: the digest of the uncompressed tar.
-                ldiff=sha256:$(decompress "$f" "$media" | sha256sum | cut -d' ' -f1)
-                [ "$ldiff" = "$(jq -r ".rootfs.diff_ids[$i]" "$cpath")" ] || fail "$dir: layer $i diff_id"
+                read -r hex _ < <(decompress "$f" "$media" | sha256sum)
+                [ "sha256:$hex" = "${diff_ids[$i]}" ] || fail "$dir: layer $i diff_id"
         done
         # Nothing in blobs/ that the index does not reach.
         [ "$(find "$dir/blobs/sha256" -type f | wc -l)" = $((n + 2)) ] || fail "$dir: stray blobs"
