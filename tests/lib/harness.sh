@@ -36,7 +36,8 @@ HARNESS_DEFAULT_MASKS=(
         getty@.service serial-getty@.service console-getty.service
         container-getty@.service getty.target
         systemd-sysctl.service systemd-binfmt.service systemd-modules-load.service
-        kmod-static-nodes.service systemd-pstore.service systemd-timesyncd.service
+        kmod-static-nodes.service modprobe@.service systemd-pstore.service
+        systemd-timesyncd.service
         systemd-networkd.service systemd-networkd.socket
         systemd-networkd-wait-online.service systemd-network-generator.service
         networking.service systemd-resolved.service
@@ -315,7 +316,7 @@ harness_copy_in() {
         local src=$1 dst=$2
         if [ -d "$src" ]; then
                 # shellcheck disable=SC2016 # expanded inside
-                tar -C "$src" -cf - . | harness_sh 'mkdir -p "$1" && tar -C "$1" -xpf -' "$dst"
+                tar -C "$src" -cf - . | harness_sh 'mkdir -p "$1" && tar -C "$1" --no-overwrite-dir -xpf -' "$dst"
         else
                 local mode
                 mode=$(stat -c %a "$src") || return 1
