@@ -26,6 +26,11 @@ mount -t tmpfs -o mode=0755 berth-harness-upper "$dir/upper"
 mkdir "$dir/upper/upper" "$dir/upper/work"
 mount -t overlay -o "lowerdir=/,upperdir=$dir/upper/upper,workdir=$dir/upper/work" berth-harness "$root"
 
+# overlayfs refuses an upper dir on overlayfs (the root here): berth's state,
+# where containers' writable layers live, gets a file system of its own.
+mkdir -p "$root/var/lib/berth"
+mount -t tmpfs -o mode=0700 berth-harness-state "$root/var/lib/berth"
+
 if [ -d "$dir/stage" ]; then
         step "installing $dir/stage into the root"
         # --no-overwrite-dir keeps the modes of /usr, /etc, ... as they are.
@@ -54,10 +59,6 @@ mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$root/sys"
 mount -t cgroup2 -o nosuid,nodev,noexec cgroup2 "$root/sys/fs/cgroup"
 mount -t tmpfs -o mode=0755,nosuid,nodev berth-harness-run "$root/run"
 mount -t tmpfs -o mode=1777,nosuid,nodev berth-harness-tmp "$root/tmp"
-# overlayfs refuses an upper dir on overlayfs (the root here): berth's state,
-# where containers' writable layers live, gets a file system of its own.
-mkdir -p "$root/var/lib/berth"
-mount -t tmpfs -o mode=0700 berth-harness-state "$root/var/lib/berth"
 
 hostname berth-harness
 echo berth-harness >"$root/etc/hostname"
