@@ -45,12 +45,8 @@ UNIT=demo
 
 demo_prepare_image() {
         say "building a busybox image from Debian's busybox-static (tests/lib/mkimage.sh)"
-        local tmp
-        tmp=$(mktemp -d /tmp/berth-demo.XXXXXX)
-        "$SOURCE_DIR/tests/lib/mkimage.sh" --format layers "$tmp/layers"
-        harness_copy_in "$tmp/layers/1" "$IMAGE_DIR"
-        rm -rf "$tmp"
-        inside ls "$IMAGE_DIR"
+        harness_mkimage "$IMAGE_DIR" --format layers
+        inside ls "$IMAGE_DIR/1"
 }
 
 demo_start() {
@@ -64,7 +60,7 @@ demo_start() {
         # shellcheck disable=SC2016
         inside systemd-run --unit="$UNIT" -p Type=notify -p NotifyAccess=all \
                 -p Description="berth demo container" \
-                "$runtime" run --name "$UNIT" --layers "$IMAGE_DIR" -- \
+                "$runtime" run --name "$UNIT" --layers "$IMAGE_DIR/1" -- \
                 sh -c 'echo hello from a berth container; echo "I am PID $$$$ on $(hostname)"; sleep 2'
 }
 

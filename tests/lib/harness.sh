@@ -11,6 +11,9 @@
 #   harness_copy_in SRC DST           copy a file or directory tree in
 #   harness_install                   reinstall $BUILD_DIR and daemon-reload
 #   harness_wait TIMEOUT CMD...       retry CMD inside until it succeeds
+#   harness_mkimage DST [OPTION...]   build a test image (mkimage.sh) and copy it in
+#   harness_registry [PORT]           run docker-registry inside on 127.0.0.1:PORT
+#   harness_push_image REF [OPTION...] build a test image and push it to REF
 #   harness_journal [ARG...]          journalctl --no-pager ARG... inside
 #   harness_teardown                  stop it, unmount, remove (idempotent)
 #
@@ -322,6 +325,52 @@ harness_copy_in() {
                 mode=$(stat -c %a "$src") || return 1
                 harness_run install -D -m "$mode" /dev/stdin "$dst" <"$src"
         fi
+}
+
+# harness_mkimage DST [MKIMAGE-OPTION...]: builds a test image with
+# tests/lib/mkimage.sh (see its --help; OCI layout by default) and copies it
+# to DST inside.
+harness_mkimage() {
+        local dst=$1 tmp
+        shift
+        tmp=$(mktemp -d "$HARNESS_DIR/image.XXXXXX")
+        "$HARNESS_LIB_DIR/mkimage.sh" "$@" "$tmp/out" || return 1
+        harness_copy_in "$tmp/out" "$dst" || return 1
+        rm -rf "$tmp"
+}
+
+# harness_registry [PORT]: starts Debian's docker-registry inside, on
+# 127.0.0.1:PORT (default 5000; the network namespace is the harness's own),
+# as the unit harness-registry.service, and waits until it answers.
+harness_registry() {
+        local port=${1:-5000}
+        harness_sh 'mkdir -p /etc/berth-harness && cat >/etc/berth-harness/registry.yml' <<EOF || return 1
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: /var/lib/berth-harness-registry
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$port
+EOF
+        harness_run systemd-run --quiet --unit=harness-registry \
+                docker-registry serve /etc/berth-harness/registry.yml || return 1
+        harness_wait 30 curl -sf -o /dev/null "http://127.0.0.1:$port/v2/"
+}
+
+# harness_push_image REF [MKIMAGE-OPTION...]: builds a test image and pushes
+# it to REF (e.g. 127.0.0.1:5000/busybox:latest) over plain HTTP.
+harness_push_image() {
+        local ref=$1 dir
+        shift
+        dir=/tmp/berth-harness-image.$RANDOM
+        harness_mkimage "$dir" "$@" || return 1
+        harness_run skopeo copy -q --insecure-policy --dest-tls-verify=false \
+                "oci:$dir:latest" "docker://$ref" || return 1
+        harness_run rm -rf "$dir"
 }
 
 # Installs the current build again (after the harness booted) and makes
