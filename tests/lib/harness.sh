@@ -17,6 +17,8 @@
 #   harness_journal [ARG...]          journalctl --no-pager ARG... inside
 #   harness_teardown                  stop it, unmount, remove (idempotent)
 #
+# Call harness_boot in the test's main shell (not in $(...) or a pipeline):
+# the harness lives as long as the shell that booted it.
 # harness_boot installs an EXIT/INT/TERM/HUP trap that calls harness_teardown,
 # so a test that fails halfway still leaves nothing behind. If the test process
 # is SIGKILLed, the kernel kills the harness (parent-death signal), and the
@@ -227,8 +229,8 @@ harness_boot() {
 
         local timeout=${HARNESS_BOOT_TIMEOUT:-120} start=$SECONDS pid=
         while [ -z "$pid" ]; do
-                pid=$(cat "/proc/$HARNESS_LAUNCHER_PID/task/$HARNESS_LAUNCHER_PID/children" 2>/dev/null) || true
-                pid=${pid%% *}
+                pid=$(pgrep -P "$HARNESS_LAUNCHER_PID" 2>/dev/null) || true
+                pid=${pid%%$'\n'*}
                 if ! kill -0 "$HARNESS_LAUNCHER_PID" 2>/dev/null; then
                         harness_log "the namespace's init exited during start-up:"
                         cat "$HARNESS_DIR/boot.log" >&2
@@ -393,6 +395,17 @@ harness_dump() {
         echo "----" >&2
 }
 
+# True while PID is a process in this harness's cgroup.
+harness_owns_pid() {
+        local cg
+        cg=$(sed -n 's/^0:://p' "/proc/$1/cgroup" 2>/dev/null) || return 1
+        [ -n "$cg" ] || return 1
+        case "$(harness_cgroup2_root)$cg/" in
+        "$HARNESS_CGROUP"/*) return 0 ;;
+        *) return 1 ;;
+        esac
+}
+
 # harness_teardown [STATUS]: with a non-zero STATUS (the trap passes the
 # test's), shows the journal first. Returns non-zero if anything is left.
 harness_teardown() {
@@ -404,22 +417,20 @@ harness_teardown() {
                 harness_dump
         fi
 
-        if [ -n "${HARNESS_LAUNCHER_PID:-}" ] && kill -0 "$HARNESS_LAUNCHER_PID" 2>/dev/null; then
-                # SIGRTMIN+4 asks systemd for a clean poweroff; give it a moment
-                # (units' ExecStop= run), then kill the PID namespace outright.
-                if [ -n "${HARNESS_PID:-}" ]; then
-                        kill -s SIGRTMIN+4 "$HARNESS_PID" 2>/dev/null || true
-                fi
+        # Signals go by PID only to processes still in the harness's cgroup,
+        # so a PID reused meanwhile is never hit. SIGRTMIN+4 asks systemd for
+        # a clean poweroff (units' ExecStop= run); after 10 s, or once it is
+        # done, the cgroup is killed as a whole.
+        if [ -n "${HARNESS_PID:-}" ] && harness_owns_pid "$HARNESS_PID"; then
+                kill -s SIGRTMIN+4 "$HARNESS_PID" 2>/dev/null || true
                 for i in $(seq 100); do
-                        kill -0 "$HARNESS_LAUNCHER_PID" 2>/dev/null || break
+                        harness_owns_pid "$HARNESS_PID" || break
                         sleep 0.1
                 done
-                if [ -n "${HARNESS_PID:-}" ]; then
-                        kill -KILL "$HARNESS_PID" 2>/dev/null || true
-                fi
-                kill -KILL "$HARNESS_LAUNCHER_PID" 2>/dev/null || true
         fi
+        harness_kill_cgroup "$HARNESS_CGROUP" || rc=1
         if [ -n "${HARNESS_LAUNCHER_PID:-}" ]; then
+                # Our own child: its PID stays ours until this wait.
                 wait "$HARNESS_LAUNCHER_PID" 2>/dev/null || true
         fi
         harness_kill_cgroup "$HARNESS_CGROUP" || rc=1
