@@ -6,14 +6,14 @@
 #include <stdio.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "handoff.h"
 #include "log.h"
+#include "notify.h"
 #include "spawn.h"
 
-#define BARRIER_TIMEOUT_USEC (5ULL * 1000 * 1000)
+#define BARRIER_TIMEOUT_MS 5000
 
 bool handoff_wanted(void)
 {
@@ -28,15 +28,15 @@ int handoff_to_systemd(pid_t pid, bool app_notifies)
 
         /* systemd accepts MAINPID= from a process of the unit's cgroup with
          * NotifyAccess=all; once we exit, the init is reparented to it. */
-        r = sd_notifyf(0, "MAINPID=%d%s", (int)pid, app_notifies ? "" : "\nREADY=1");
+        char msg[64];
+
+        snprintf(msg, sizeof(msg), "MAINPID=%d%s", (int)pid, app_notifies ? "" : "\nREADY=1");
+        r = notify_message(msg);
         if (r < 0)
                 return log_error_errno(r, "send MAINPID=%d to systemd", (int)pid);
-        if (r == 0)
-                return log_error_errno(ENOTCONN, "send MAINPID=%d: NOTIFY_SOCKET is not usable",
-                                       (int)pid);
         /* Exiting before systemd read the message would make it see its main
          * process gone and fail the unit. */
-        r = sd_notify_barrier(0, BARRIER_TIMEOUT_USEC);
+        r = notify_barrier(BARRIER_TIMEOUT_MS);
         if (r < 0)
                 return log_error_errno(r, "wait for systemd to read MAINPID=%d", (int)pid);
         return 0;
