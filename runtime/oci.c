@@ -68,6 +68,28 @@ static int proc_stat(pid_t pid, unsigned long long *ret_start, char *ret_state)
         return 0;
 }
 
+/* State lives on /run (tmpfs) and dies with a reboot like the containers it
+ * describes: rename keeps readers from seeing half a file, fsync would only
+ * cost time on every start. */
+static int write_file_replace(const char *path, const char *text)
+{
+        _cleanup_free_ char *tmp = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        size_t len = strlen(text);
+
+        if (asprintf(&tmp, "%s.tmp", path) < 0)
+                return -ENOMEM;
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return -errno;
+        if (write(fd, text, len) != (ssize_t)len || rename(tmp, path) < 0) {
+                int r = -errno;
+                (void)unlink(tmp);
+                return r;
+        }
+        return 0;
+}
+
 static int state_write(const OciArgs *a, pid_t pid, const char *bundle)
 {
         _cleanup_free_ char *path = NULL, *text = NULL;
@@ -88,13 +110,14 @@ static int state_write(const OciArgs *a, pid_t pid, const char *bundle)
         r = state_dir(a, "state.json", &path);
         if (r < 0)
                 return r;
-        r = write_file_atomic(path, text, strlen(text), 0600);
+        r = write_file_replace(path, text);
         if (r < 0)
                 return log_error_errno(r, "write %s", path);
         if (a->pid_file) {
                 char buf[32];
                 int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-                r = write_file_atomic(a->pid_file, buf, n, 0644);
+                buf[n] = 0;
+                r = write_file_replace(a->pid_file, buf);
                 if (r < 0)
                         return log_error_errno(r, "write %s", a->pid_file);
         }
