@@ -199,7 +199,7 @@ static int drop_privileges(Container *c, SpawnContext *ctx)
                 return log_error_errno(errno, "set gid %u", (unsigned)c->gid);
         if (setresuid(c->uid, c->uid, c->uid) < 0)
                 return log_error_errno(errno, "set uid %u", (unsigned)c->uid);
-        r = caps_apply(c->caps);
+        r = caps_apply(c->caps, c->uid == 0);
         if (r < 0)
                 return log_error_errno(r, "apply capabilities");
         if (c->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

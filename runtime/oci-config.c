@@ -16,7 +16,7 @@
 #include "log.h"
 #include "mount-opts.h"
 #include "oci-config.h"
-#include "security-iface.h"
+#include "security.h"
 #include "strv.h"
 
 #ifndef CLONE_NEWTIME

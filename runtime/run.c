@@ -2,7 +2,6 @@
 /* berth-runtime run [OPTIONS] (--image REF | --rootfs DIR | --layers DIR[:DIR...]) [-- CMD...] */
 #include <errno.h>
 #include <getopt.h>
-#include <linux/capability.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +19,7 @@
 #include "mount-opts.h"
 #include "parse-util.h"
 #include "run.h"
-#include "security-iface.h"
+#include "security.h"
 #include "spawn.h"
 #include "strv.h"
 #include "verbs.h"
@@ -181,29 +180,19 @@ static int build_env(Container *c, RunArgs *a)
 
 static int build_caps(Container *c, RunArgs *a)
 {
-        c->caps = caps_default();
+        uint64_t add = 0, drop = 0, m;
+
         STRV_FOREACH (n, a->cap_add) {
-                int cap;
-                if (strcasecmp(*n, "ALL") == 0) {
-                        c->caps = ~0ULL >> (63 - CAP_LAST_CAP);
-                        continue;
-                }
-                cap = cap_from_name(*n);
-                if (cap < 0)
-                        return log_error_errno(EINVAL, "--cap-add: unknown capability %s", *n);
-                c->caps |= 1ULL << cap;
+                if (caps_parse_list(*n, &m) < 0)
+                        return log_error_errno(EINVAL, "--cap-add %s", *n);
+                add |= m;
         }
         STRV_FOREACH (n, a->cap_drop) {
-                int cap;
-                if (strcasecmp(*n, "ALL") == 0) {
-                        c->caps = 0;
-                        continue;
-                }
-                cap = cap_from_name(*n);
-                if (cap < 0)
-                        return log_error_errno(EINVAL, "--cap-drop: unknown capability %s", *n);
-                c->caps &= ~(1ULL << cap);
+                if (caps_parse_list(*n, &m) < 0)
+                        return log_error_errno(EINVAL, "--cap-drop %s", *n);
+                drop |= m;
         }
+        c->caps = caps_tweak(caps_default(), add, drop);
         return 0;
 }
 

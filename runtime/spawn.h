@@ -5,7 +5,7 @@
 #include <sys/types.h>
 
 #include "container.h"
-#include "security-iface.h"
+#include "security.h"
 
 /* Everything the child needs besides the Container; prepared by the parent
  * before the clone so the child does no lookups of its own on the host. */
