@@ -6,11 +6,13 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static int report(const char *what, long r)
@@ -53,6 +55,19 @@ int main(int argc, char **argv)
                 close(c);
                 return 0;
         }
-        fprintf(stderr, "usage: ct-probe keyctl|mount|unshare-user|fds|accept\n");
+        if (strcmp(op, "notify") == 0 && argc > 2) { /* sd_notify(argv[2]) */
+                const char *path = getenv("NOTIFY_SOCKET");
+                struct sockaddr_un sa = {.sun_family = AF_UNIX};
+                int s = socket(AF_UNIX, SOCK_DGRAM, 0);
+
+                if (!path || strlen(path) >= sizeof(sa.sun_path)) {
+                        printf("notify: no NOTIFY_SOCKET\n");
+                        return 1;
+                }
+                strcpy(sa.sun_path, path);
+                return report(
+                    op, sendto(s, argv[2], strlen(argv[2]), 0, (struct sockaddr *)&sa, sizeof(sa)));
+        }
+        fprintf(stderr, "usage: ct-probe keyctl|mount|unshare-user|fds|accept|notify MSG\n");
         return 2;
 }
