@@ -8,18 +8,22 @@
 #include "child-steps.h"
 #include "log.h"
 
+/* Called with umask 0, so mknod sets the mode exactly. */
 static int make_node(const char *path, mode_t mode, dev_t rdev, uid_t uid, gid_t gid)
 {
         int r;
 
-        r = mkdir_parents(path, 0755);
-        if (r < 0)
-                return log_error_errno(r, "create parent directories of %s", path);
-        /* The umask would otherwise trim the 0666 of the standard nodes. */
-        if (mknod(path, mode, rdev) < 0 && errno != EEXIST)
-                return log_error_errno(errno, "create device node %s", path);
-        if (chmod(path, mode & 07777) < 0)
-                return log_error_errno(errno, "set the mode of %s", path);
+        if (mknod(path, mode, rdev) < 0) {
+                if (errno == EEXIST)
+                        return 0;
+                if (errno != ENOENT)
+                        return log_error_errno(errno, "create device node %s", path);
+                r = mkdir_parents(path, 0755);
+                if (r < 0)
+                        return log_error_errno(r, "create parent directories of %s", path);
+                if (mknod(path, mode, rdev) < 0)
+                        return log_error_errno(errno, "create device node %s", path);
+        }
         if ((uid != 0 || gid != 0) && chown(path, uid, gid) < 0)
                 return log_error_errno(errno, "set the owner of %s", path);
         return 0;
@@ -41,14 +45,15 @@ int dev_populate(void)
             {"/proc/self/fd/0", "/dev/stdin"},  {"/proc/self/fd/1", "/dev/stdout"},
             {"/proc/self/fd/2", "/dev/stderr"},
         };
-        int r;
+        mode_t old = umask(0);
+        int r = 0;
 
-        for (size_t i = 0; i < ELEMENTSOF(nodes); i++) {
+        for (size_t i = 0; i < ELEMENTSOF(nodes) && r >= 0; i++)
                 r = make_node(nodes[i].path, S_IFCHR | 0666,
                               makedev(nodes[i].major, nodes[i].minor), 0, 0);
-                if (r < 0)
-                        return r;
-        }
+        umask(old);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < ELEMENTSOF(links); i++)
                 if (symlink(links[i].target, links[i].path) < 0 && errno != EEXIST)
                         return log_error_errno(errno, "create symlink %s", links[i].path);
@@ -57,11 +62,12 @@ int dev_populate(void)
 
 int dev_add(const DeviceSpec *devices, size_t n)
 {
-        for (size_t i = 0; i < n; i++) {
-                int r = make_node(devices[i].path, devices[i].mode, devices[i].rdev, devices[i].uid,
-                                  devices[i].gid);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        mode_t old = umask(0);
+        int r = 0;
+
+        for (size_t i = 0; i < n && r >= 0; i++)
+                r = make_node(devices[i].path, devices[i].mode, devices[i].rdev, devices[i].uid,
+                              devices[i].gid);
+        umask(old);
+        return r;
 }

@@ -56,7 +56,10 @@ static int make_mount_point(const char *path, bool directory)
         int r;
 
         if (directory) {
-                r = mkdir_p(path, 0755);
+                /* Usually the parent exists: try the one mkdir first. */
+                if (mkdir(path, 0755) == 0 || errno == EEXIST)
+                        return 0;
+                r = errno == ENOENT ? mkdir_p(path, 0755) : -errno;
                 return r < 0 ? log_error_errno(r, "create mount point %s", path) : 0;
         }
         r = mkdir_parents(path, 0755);
