@@ -19,7 +19,7 @@ void auth_challenge_done(AuthChallenge *c)
 
 static bool is_tchar(char c)
 {
-        return isalnum((unsigned char)c) || strchr("!#$%&'*+-.^_`|~", c);
+        return c && (isalnum((unsigned char)c) || strchr("!#$%&'*+-.^_`|~", c));
 }
 
 static void skip_ws(const char **p)
