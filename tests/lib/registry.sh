@@ -7,7 +7,7 @@
 # test's EXIT trap).
 #
 #   registry_setup                 temp dir, $REGISTRY_DIR
-#   registry_start [--htpasswd USER:PASS] [--tls] [--token]
+#   registry_start [--htpasswd USER:PASS] [--tls] [--token] [--access-log]
 #                                  sets REGISTRY (127.0.0.1:PORT), REGISTRY_URL
 #   registry_stop                  stops the registry, keeps its storage
 #   registry_push SET [ESCAPE]     pushes an image set (registry_images.py)
@@ -61,12 +61,13 @@ registry_wait_port() {  # PORT PID
 }
 
 registry_start() {
-        local htpasswd="" tls="" token=""
+        local htpasswd="" tls="" token="" accesslog=true
         while [ $# -gt 0 ]; do
                 case "$1" in
                 --htpasswd) htpasswd=$2; shift 2 ;;
                 --tls) tls=1; shift ;;
                 --token) token=1; shift ;;
+                --access-log) accesslog=false; shift ;;
                 *) echo "registry_start: unknown option $1" >&2; return 1 ;;
                 esac
         done
@@ -77,7 +78,7 @@ version: 0.1
 log:
   level: warn
   accesslog:
-    disabled: true
+    disabled: $accesslog
 storage:
   filesystem:
     rootdirectory: $REGISTRY_DIR/storage

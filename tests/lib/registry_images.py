@@ -171,7 +171,8 @@ def multi_image():
 
 def arch_image(arch, docker, variant=None):
     img = Image(arch=arch, docker=docker, variant=variant)
-    img.layer(base_layer((arch + (("/" + variant) if variant else "") + "\n").encode()), "gzip")
+    marker = "%s %s%s\n" % ("docker" if docker else "oci", arch, "/" + variant if variant else "")
+    img.layer(base_layer(marker.encode()), "gzip")
     return img
 
 
