@@ -51,6 +51,7 @@ static void help(void)
                "     --platform OS/ARCH[/VARIANT]  Pick this platform from an index\n"
                "     --parallel N           Layers downloading at once (default 3)\n"
                "     --timeout SEC          Give up on a transfer stalled this long\n"
+               "     --request-timeout SEC  Give up on a manifest, config or token taking longer\n"
                "     --attempts N           Tries per request (default 4)\n"
                "  -q --quiet                Print only the image id\n");
 }
@@ -77,6 +78,7 @@ static int parse_args(int argc, char **argv, Args *a)
                 ARG_PLATFORM,
                 ARG_PARALLEL,
                 ARG_TIMEOUT,
+                ARG_REQUEST_TIMEOUT,
                 ARG_ATTEMPTS,
         };
         static const struct option options[] = {
@@ -90,6 +92,7 @@ static int parse_args(int argc, char **argv, Args *a)
             {"platform", required_argument, NULL, ARG_PLATFORM},
             {"parallel", required_argument, NULL, ARG_PARALLEL},
             {"timeout", required_argument, NULL, ARG_TIMEOUT},
+            {"request-timeout", required_argument, NULL, ARG_REQUEST_TIMEOUT},
             {"attempts", required_argument, NULL, ARG_ATTEMPTS},
             {"quiet", no_argument, NULL, 'q'},
             {},
@@ -130,6 +133,10 @@ static int parse_args(int argc, char **argv, Args *a)
                         r = parse_unsigned("--timeout", optarg, &a->options.stall_timeout_sec);
                         if (r >= 0)
                                 a->options.connect_timeout_sec = a->options.stall_timeout_sec;
+                        break;
+                case ARG_REQUEST_TIMEOUT:
+                        r = parse_unsigned("--request-timeout", optarg,
+                                           &a->options.request_timeout_sec);
                         break;
                 case ARG_ATTEMPTS:
                         r = parse_unsigned("--attempts", optarg, &a->options.attempts);

@@ -279,6 +279,7 @@ static int connect_and_resolve(PullJob *j)
             .connect_timeout_sec = j->options ? j->options->connect_timeout_sec : 0,
             .stall_timeout_sec = j->options ? j->options->stall_timeout_sec : 0,
             .attempts = j->options ? j->options->attempts : 0,
+            .request_timeout_sec = j->options ? j->options->request_timeout_sec : 0,
         };
         _cleanup_strv_free_ char **endpoints = NULL;
         int r = 0;

@@ -109,6 +109,8 @@ int registry_client_new(const RegistryConfig *config, const ClientOptions *optio
                 c->options.attempts = 4;
         if (!c->options.backoff_ms)
                 c->options.backoff_ms = 500;
+        if (!c->options.request_timeout_sec)
+                c->options.request_timeout_sec = 300;
         c->share = share;
         c->cancelled = cancelled;
         c->host = strdup(host);
@@ -498,7 +500,8 @@ static int fetch_token(RegistryClient *c, const AuthChallenge *ch, char **ret_to
         }
         set_common(c, x.easy, ca, ca_len, errbuf);
         curl_easy_setopt(x.easy, CURLOPT_URL, url);
-        curl_easy_setopt(x.easy, CURLOPT_TIMEOUT, (long)c->options.stall_timeout_sec);
+        /* a slow drip above the low-speed limit must not hold a small reply forever */
+        curl_easy_setopt(x.easy, CURLOPT_TIMEOUT, (long)c->options.request_timeout_sec);
         curl_easy_setopt(x.easy, CURLOPT_WRITEFUNCTION, on_body);
         curl_easy_setopt(x.easy, CURLOPT_WRITEDATA, &x);
         curl_easy_setopt(x.easy, CURLOPT_NOPROGRESS, 0L);
@@ -640,6 +643,9 @@ int registry_client_get(RegistryClient *c, const char *what, const char *ref, co
                 x.body_started = false;
                 set_common(c, x.easy, c->ca_pem, c->ca_len, errbuf);
                 curl_easy_setopt(x.easy, CURLOPT_URL, url);
+                if (sink->time_limited)
+                        curl_easy_setopt(x.easy, CURLOPT_TIMEOUT,
+                                         (long)c->options.request_timeout_sec);
                 if (accept_header)
                         headers = curl_slist_append(headers, accept_header);
                 /* curl drops a custom Authorization header when a redirect
@@ -723,7 +729,11 @@ int registry_client_get_buffer(RegistryClient *c, const char *what, const char *
                                Response *ret, char **ret_error)
 {
         Buffer b = {};
-        BodySink sink = {.write = buffer_write, .reset = buffer_reset, .userdata = &b, .max = max};
+        BodySink sink = {.write = buffer_write,
+                         .reset = buffer_reset,
+                         .userdata = &b,
+                         .max = max,
+                         .time_limited = true};
         int r;
 
         r = registry_client_get(c, what, ref, accept, &sink, ret, ret_error);

@@ -30,6 +30,7 @@ typedef struct ClientOptions {
         unsigned stall_timeout_sec;   /* no progress for this long aborts; 0: 60 */
         unsigned attempts;            /* per request, 0: 4 */
         unsigned backoff_ms;          /* first retry delay, doubled each time; 0: 500 */
+        unsigned request_timeout_sec; /* whole manifest/config/token request; 0: 300 */
 } ClientOptions;
 
 typedef struct RegistryClient {
@@ -67,7 +68,8 @@ typedef struct BodySink {
         int (*write)(const void *data, size_t len, void *userdata);
         int (*reset)(void *userdata);
         void *userdata;
-        uint64_t max; /* more bytes than this is -E2BIG */
+        uint64_t max;      /* more bytes than this is -E2BIG */
+        bool time_limited; /* small replies: ClientOptions.request_timeout_sec applies */
 } BodySink;
 
 typedef struct Response {

@@ -37,6 +37,7 @@ typedef struct PullOptions {
         unsigned connect_timeout_sec; /* 0: 30 */
         unsigned stall_timeout_sec;   /* a transfer without progress this long fails; 0: 60 */
         unsigned attempts;            /* per request, with back-off; 0: 4 */
+        unsigned request_timeout_sec; /* whole manifest, config or token request; 0: 300 */
 } PullOptions;
 
 typedef enum LayerState {

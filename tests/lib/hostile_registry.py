@@ -14,6 +14,7 @@ component of the repository picks the misbehaviour:
   redirect      blob requests redirect to themselves forever
   offsite       blob requests redirect (307) to another path, which serves them
   slow          the manifest trickles out one byte a second
+  drip          the manifest (padded to 64 KiB) drips at 2 KiB a second
   flaky         the first two manifest requests get 503; the first blob
                 request is cut off halfway
   broken        every manifest request gets 500
@@ -117,6 +118,17 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.write(body[i:i + 1])
                 self.wfile.flush()
                 time.sleep(1)
+            return
+        elif kind == "drip":
+            body = MANIFEST + b" " * (65536 - len(MANIFEST))
+            self.send_response(200)
+            self.send_header("Content-Type", MEDIA)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            for i in range(0, len(body), 1024):
+                self.wfile.write(body[i:i + 1024])
+                self.wfile.flush()
+                time.sleep(0.5)
             return
         elif kind == "flaky" and count("flaky-manifest") <= 2:
             return self.error(503, "UNAVAILABLE")

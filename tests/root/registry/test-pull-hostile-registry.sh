@@ -28,6 +28,8 @@ pull_fails "digest mismatch" "${opts[@]}" "$H/liar/img@sha256:$good_digest"
 pull_fails "config: digest mismatch" "${opts[@]}" "$H/liar/img:latest"
 pull_fails "redirects" "${opts[@]}" "$H/redirect/img"
 pull_fails "manifest: Operation too slow" "${opts[@]}" "$H/slow/img"
+# a drip fast enough for the low-speed limit still meets the request timeout
+pull_fails "manifest: Operation timed out" "${opts[@]}" --request-timeout 3 "$H/drip/img"
 pull_fails "manifest: HTTP 500 (INTERNAL)" "${opts[@]}" "$H/broken/img"
 pull_fails "blob larger than its descriptor says" "${opts[@]}" "$H/bigblob/img"
 pull_fails "descriptor says" "${opts[@]}" "$H/shortblob/img"
