@@ -9,46 +9,58 @@
 #include "split.h"
 #include "strv.h"
 
+/* Unknown keys beyond this many are counted, not each reported. */
+#define UNKNOWN_REPORT_MAX 16
+
 int decl_check_keys(Generator *g, Decl *d, const KeyInfo *table)
 {
         const UnitSection *s = unit_file_find_section(d->unit, decl_kind_section(d->kind));
+        size_t n_table = 0, unknown = 0;
+        _cleanup_free_ bool *seen = NULL;
         bool bad = false;
 
         if (!s)
                 return 0;
+        while (table[n_table].key)
+                n_table++;
+        seen = calloc(n_table, sizeof(bool));
+        if (!seen)
+                return log_oom();
         for (size_t i = 0; i < s->n_entries; i++) {
                 const UnitEntry *e = &s->entries[i];
-                const KeyInfo *k;
-                bool dup = false;
+                size_t k;
 
-                /* A key repeated on many lines is reported once. */
-                for (size_t j = 0; j < i && !dup; j++)
-                        dup = streq(s->entries[j].key, e->key);
-                if (dup)
-                        continue;
-                for (k = table; k->key; k++)
-                        if (streq(k->key, e->key))
+                for (k = 0; k < n_table; k++)
+                        if (streq(table[k].key, e->key))
                                 break;
-                if (!k->key) {
-                        decl_warn(d, e, "unknown key in [%s], ignoring", s->name);
+                if (k == n_table) {
+                        if (unknown++ < UNKNOWN_REPORT_MAX)
+                                decl_warn(d, e, "unknown key in [%s], ignoring", s->name);
                         continue;
                 }
-                switch (k->handling) {
+                /* A key repeated on many lines is reported once. */
+                if (seen[k])
+                        continue;
+                seen[k] = true;
+                switch (table[k].handling) {
                 case KEY_SUPPORTED:
                         break;
                 case KEY_IGNORED:
-                        decl_warn(d, e, "not supported by berth, ignoring: %s", k->why);
+                        decl_warn(d, e, "not supported by berth, ignoring: %s", table[k].why);
                         break;
                 case KEY_UNSUPPORTED:
-                        (void)decl_fail(g, d, e, "not supported by berth: %s", k->why);
+                        (void)decl_fail(g, d, e, "not supported by berth: %s", table[k].why);
                         bad = true;
                         break;
                 case KEY_NOT_YET:
-                        (void)decl_fail(g, d, e, "not supported yet: %s", k->why);
+                        (void)decl_fail(g, d, e, "not supported yet: %s", table[k].why);
                         bad = true;
                         break;
                 }
         }
+        if (unknown > UNKNOWN_REPORT_MAX)
+                decl_warn(d, NULL, "%zu more unknown keys, ignoring them",
+                          unknown - UNKNOWN_REPORT_MAX);
         return bad ? -EINVAL : 0;
 }
 

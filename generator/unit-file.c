@@ -370,6 +370,10 @@ static int parse_logical_line(ParseState *st, char *l, unsigned line)
                 st->warned_outside = true;
                 return 0;
         }
+        if (++st->u->n_parsed > UNIT_ASSIGNMENTS_MAX) {
+                log_error("%s:%u: more than %u assignments", st->path, line, UNIT_ASSIGNMENTS_MAX);
+                return -EBADMSG;
+        }
         if (unit_section_add(st->section, key, value, st->path, line) < 0)
                 return log_oom();
         return 0;

@@ -25,12 +25,16 @@ typedef struct UnitSection {
 typedef struct UnitFile {
         UnitSection *sections;
         size_t n_sections, cap_sections;
-        char **files; /* every file merged in, main file first */
+        char **files;    /* every file merged in, main file first */
+        size_t n_parsed; /* assignments read, drop-ins included */
 } UnitFile;
 
 /* Files larger than this are refused: a declaration is a few hundred bytes,
  * and a bound keeps a hostile file from costing the boot more than a read. */
 #define UNIT_FILE_MAX (4U * 1024U * 1024U)
+/* Assignments per declaration, drop-ins included: real files have tens;
+ * the bound keeps every per-key pass over a hostile file cheap. */
+#define UNIT_ASSIGNMENTS_MAX 8192U
 /* systemd's bound on one logical line, continuations included. */
 #define UNIT_LINE_MAX (1024U * 1024U)
 
