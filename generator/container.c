@@ -20,7 +20,17 @@ int cb_arg(ContainerBuild *c, const char *a)
 
 int cb_arg2(ContainerBuild *c, const char *a, const char *b)
 {
-        int r = cb_arg(c, a);
+        int r;
+
+        /* A value that looks like an option is attached, so that no parser
+         * can take it for one: --entrypoint=--. */
+        if (b[0] == '-') {
+                _cleanup_free_ char *j = NULL;
+                if (asprintf(&j, "%s=%s", a, b) < 0)
+                        return log_oom();
+                return cb_arg(c, j);
+        }
+        r = cb_arg(c, a);
         return r < 0 ? r : cb_arg(c, b);
 }
 

@@ -28,40 +28,26 @@ const char *pull_policy_to_string(PullPolicy p)
         return p >= 0 && p < _PULL_POLICY_MAX ? policy_names[p] : NULL;
 }
 
-/* systemd-escape of a string as a unit name: "/" becomes "-", anything
- * but [A-Za-z0-9:_.] becomes \xNN. */
-static void unit_escape(StrBuf *b, const char *s)
-{
-        for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-                if (*p == '/')
-                        strbuf_putc(b, '-');
-                else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                         (*p >= '0' && *p <= '9') || *p == ':' || *p == '_' ||
-                         (*p == '.' && p != (const unsigned char *)s))
-                        strbuf_putc(b, (char)*p);
-                else
-                        strbuf_printf(b, "\\x%02x", *p);
-        }
-}
-
+/* "berth-pull-docker.io-library-nginx_1.25-3f2a…": the reference made a
+ * readable unit name, plus a digest of it, since the readable part is not
+ * unique ("a/b" and "a-b" read the same). */
 static char *pull_unit_name(const char *image)
 {
         _cleanup_strbuf_ StrBuf b = STRBUF_INIT;
+        char digest[DIGEST_STRING_MAX];
+        size_t n = 0;
 
+        if (sha256_buffer(image, strlen(image), digest) < 0)
+                return NULL;
         strbuf_append(&b, "berth-pull-");
-        unit_escape(&b, image);
-        strbuf_append(&b, ".service");
-        if (!strbuf_failed(&b) && b.len <= 255)
-                return strbuf_steal(&b);
-        /* Too long for a unit name: a digest names it just as uniquely. */
-        {
-                char digest[DIGEST_STRING_MAX];
-                char *s = NULL;
-                if (sha256_buffer(image, strlen(image), digest) < 0 ||
-                    asprintf(&s, "berth-pull-%.32s.service", digest + 7) < 0)
-                        return NULL;
-                return s;
+        for (const unsigned char *p = (const unsigned char *)image; *p && n < 120; p++, n++) {
+                bool keep = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                            (*p >= '0' && *p <= '9') || *p == '_' || *p == '.' || *p == '-';
+                /* ":" is valid in unit names, but tools taking paths trip on it. */
+                strbuf_putc(&b, keep ? (char)*p : *p == ':' ? '_' : '-');
         }
+        strbuf_printf(&b, "-%.12s.service", digest + 7);
+        return strbuf_steal(&b);
 }
 
 int pull_unit_request(Generator *g, const char *image, PullPolicy policy, const char **ret_unit)
