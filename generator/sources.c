@@ -178,7 +178,8 @@ int generator_find(Generator *g)
          * first of equal names is the one that wins. */
         for (size_t i = 0; i < f.n; i++)
                 f.decls[i].order = i;
-        qsort(f.decls, f.n, sizeof(Decl), cmp_decl);
+        if (f.n > 0)
+                qsort(f.decls, f.n, sizeof(Decl), cmp_decl);
         for (size_t i = 0; i < f.n; i++) {
                 size_t best = i;
                 size_t e = i;
@@ -225,6 +226,8 @@ const Decl *generator_find_decl(const Generator *g, const char *filename)
 {
         Decl key = {.filename = (char *)filename};
 
+        if (g->n_decls == 0)
+                return NULL;
         return bsearch(&key, g->decls, g->n_decls, sizeof(Decl), cmp_decl);
 }
 
@@ -321,7 +324,8 @@ static int collect_dropins(const Generator *g, const Decl *d, Dropin **ret, size
                                         n++;
                                 }
                         }
-        qsort(l, n, sizeof(Dropin), cmp_dropin);
+        if (n > 0)
+                qsort(l, n, sizeof(Dropin), cmp_dropin);
         *ret = l;
         *ret_n = n;
         return 0;
