@@ -121,7 +121,8 @@ void generator_convert_all(Generator *g)
                 g->n_failed++;
 }
 
-static int mkdir_parents_at(int dfd, const char *name)
+/* Creates the directories of name below dfd, once each per run. */
+static int mkdir_parents_at(int dfd, const char *name, char ***made)
 {
         _cleanup_free_ char *p = strdup(name);
 
@@ -129,8 +130,12 @@ static int mkdir_parents_at(int dfd, const char *name)
                 return -ENOMEM;
         for (char *s = strchr(p, '/'); s; s = strchr(s + 1, '/')) {
                 *s = 0;
-                if (mkdirat(dfd, p, 0755) < 0 && errno != EEXIST)
-                        return negative_errno();
+                if (!strv_contains(*made, p)) {
+                        if (mkdirat(dfd, p, 0755) < 0 && errno != EEXIST)
+                                return negative_errno();
+                        if (strv_extend(made, p) < 0)
+                                return -ENOMEM;
+                }
                 *s = '/';
         }
         return 0;
@@ -142,16 +147,16 @@ static int symlink_atomic_at(int dfd, const char *target, const char *name)
         char cur[4096];
         ssize_t n;
 
+        if (symlinkat(target, dfd, name) == 0)
+                return 0;
+        if (errno != EEXIST)
+                return negative_errno();
         n = readlinkat(dfd, name, cur, sizeof(cur) - 1);
         if (n >= 0) {
                 cur[n] = 0;
                 if (streq(cur, target))
                         return 0;
         }
-        if (symlinkat(target, dfd, name) == 0)
-                return 0;
-        if (errno != EEXIST)
-                return negative_errno();
         {
                 const char *slash = strrchr(name, '/');
                 if (asprintf(&tmp, "%.*s%s.#%s.%d", slash ? (int)(slash - name + 1) : 0, name, "",
@@ -172,6 +177,7 @@ static int symlink_atomic_at(int dfd, const char *target, const char *name)
 int generator_write(Generator *g)
 {
         _cleanup_close_ int dfd = -EBADF;
+        _cleanup_strv_free_ char **made = NULL;
         int ret = 0, r;
 
         if (g->dry_run) {
@@ -185,16 +191,21 @@ int generator_write(Generator *g)
                 return fflush(stdout) == 0 ? 0 : negative_errno();
         }
 
+        /* Units are 0644 whatever umask systemd or a shell gave us. */
+        umask(0022);
         dfd = open(g->output_dir, O_DIRECTORY | O_CLOEXEC | O_RDONLY);
         if (dfd < 0)
                 return log_error_errno(errno, "cannot open output directory %s", g->output_dir);
         for (size_t i = 0; i < g->n_outputs; i++) {
                 const Output *o = &g->outputs[i];
 
-                r = mkdir_parents_at(dfd, o->name);
+                r = mkdir_parents_at(dfd, o->name, &made);
+                /* Atomic, not fsynced: the output is on tmpfs and rebuilt on
+                 * every boot and daemon-reload. */
                 if (r >= 0)
                         r = o->text
-                                ? write_file_atomic_at(dfd, o->name, o->text, strlen(o->text), 0644)
+                                ? write_file_atomic_at_flags(dfd, o->name, o->text, strlen(o->text),
+                                                             0644, WRITE_FILE_MODE_FROM_UMASK)
                                 : symlink_atomic_at(dfd, o->target, o->name);
                 if (r < 0)
                         ret = log_error_errno(r, "cannot write %s/%s", g->output_dir, o->name);

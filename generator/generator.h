@@ -105,6 +105,8 @@ int service_finish(Generator *g, Decl *d, UnitFile *service);
  * service it becomes, or NULL with *ret_known = false if it is not one. */
 int translate_dependency(const Generator *g, const Decl *from, const char *dep, char **ret);
 int service_require(UnitFile *service, const char *unit);
+/* [Quadlet] DefaultDependencies=, true unless set to false. */
+bool decl_default_dependencies(const Decl *d);
 
 /* container.c, volume.c, image.c */
 int convert_container(Generator *g, Decl *d);

@@ -199,6 +199,13 @@ int service_require(UnitFile *service, const char *unit)
         return r < 0 ? r : unit_file_add(service, "Unit", "After", unit);
 }
 
+bool decl_default_dependencies(const Decl *d)
+{
+        const char *v = unit_file_lookup(d->unit, "Quadlet", "DefaultDependencies");
+
+        return !v || parse_boolean(v) != 0;
+}
+
 int service_init(Generator *g, Decl *d, UnitFile **ret)
 {
         _cleanup_unit_file_ UnitFile *service = NULL;

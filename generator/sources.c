@@ -30,9 +30,9 @@ static bool ends_with(const char *s, const char *suffix)
         return a >= b && streq(s + a - b, suffix);
 }
 
-static int cmp_str(const void *a, const void *b)
+static int cmp_typed_name(const void *a, const void *b)
 {
-        return strcmp(*(char *const *)a, *(char *const *)b);
+        return strcmp(*(char *const *)a + 1, *(char *const *)b + 1);
 }
 
 static int add_decl(Found *f, const char *dir, const char *name, DeclKind kind)
@@ -102,25 +102,35 @@ static int walk(Found *f, const char *dir, size_t root, unsigned depth)
         while ((de = readdir(d))) {
                 if (de->d_name[0] == '.')
                         continue;
-                r = strv_extend(&names, de->d_name);
+                /* The entry's type rides along in front of its name. */
+                char *e = NULL;
+                if (asprintf(&e, "%c%s", (char)de->d_type, de->d_name) < 0)
+                        return log_oom();
+                r = strv_consume(&names, e);
                 if (r < 0)
                         return log_oom();
         }
         /* Sorted, so that a name clash inside one tree is decided the same
          * way on every run. */
         n = strv_length(names);
-        qsort(names, n, sizeof(char *), cmp_str);
+        qsort(names, n, sizeof(char *), cmp_typed_name);
 
         for (size_t i = 0; i < n; i++) {
-                const char *name = names[i];
+                const char *name = names[i] + 1;
+                unsigned char type = (unsigned char)names[i][0];
                 DeclKind k = decl_kind_from_filename(name);
                 struct stat st;
 
                 if (k < 0 && !ends_with(name, ".d") && depth >= SEARCH_DEPTH_MAX)
                         continue;
-                /* One stat per entry that can matter, following symlinks:
-                 * an instance may be a symlink to its template. */
-                if (fstatat(dirfd(d), name, &st, 0) < 0)
+                /* The directory entry's type saves a stat per file; only
+                 * symlinks (an instance may link to its template) and
+                 * file systems without d_type need one. */
+                if (type == DT_REG)
+                        st.st_mode = S_IFREG;
+                else if (type == DT_DIR)
+                        st.st_mode = S_IFDIR;
+                else if (fstatat(dirfd(d), name, &st, 0) < 0)
                         continue;
                 if (S_ISDIR(st.st_mode)) {
                         _cleanup_free_ char *sub = NULL;

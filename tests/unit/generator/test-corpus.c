@@ -14,6 +14,10 @@
  *   podman auto-update), ExecStop=/ExecStopPost= running podman, and
  *   RequiresMountsFor=%t/containers (podman's storage; berth requires its
  *   state directory instead).
+ * - berth adds its pull unit (berth-pull-*.service, see berth.container(5))
+ *   to Requires= and After= of every container that pulls; Requires=/After=
+ *   checks compare the values without it. That is the one systematic
+ *   difference from Quadlet's units.
  * - Everything else applies and must hold: Type=notify, NotifyAccess=all,
  *   KillMode=mixed, SyslogIdentifier=%N, the default and translated
  *   dependencies, RequiresMountsFor= of bind mounts, passed-through keys,
@@ -163,7 +167,9 @@ static char **values_of(const UnitFile *u, const char *group, const char *key)
         const UnitSection *s = unit_file_find_section(u, group);
 
         for (size_t i = 0; s && i < s->n_entries; i++)
-                if (streq(s->entries[i].key, key))
+                if (streq(s->entries[i].key, key) &&
+                    !((streq(key, "Requires") || streq(key, "After")) &&
+                      strneq(s->entries[i].value, "berth-pull-", 11)))
                         (void)strv_extend(&l, s->entries[i].value);
         return l;
 }
