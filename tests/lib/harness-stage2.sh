@@ -33,8 +33,10 @@ mount -t tmpfs -o mode=0700 berth-harness-state "$root/var/lib/berth"
 
 if [ -d "$dir/stage" ]; then
         step "installing $dir/stage into the root"
-        # --no-overwrite-dir keeps the modes of /usr, /etc, ... as they are.
-        tar -C "$dir/stage" -cf - . | tar -C "$root" --no-overwrite-dir -xpf -
+        # --no-overwrite-dir keeps the modes of /usr, /etc, ... as they are;
+        # --keep-directory-symlink keeps merged-/usr links such as /lib -> usr/lib
+        # (systemd.pc puts generators under /lib/systemd).
+        tar -C "$dir/stage" -cf - . | tar -C "$root" --no-overwrite-dir --keep-directory-symlink -xpf -
 fi
 
 step "API file systems"

@@ -321,7 +321,7 @@ harness_copy_in() {
         local src=$1 dst=$2
         if [ -d "$src" ]; then
                 # shellcheck disable=SC2016 # expanded inside
-                tar -C "$src" -cf - . | harness_sh 'mkdir -p "$1" && tar -C "$1" --no-overwrite-dir -xpf -' "$dst"
+                tar -C "$src" -cf - . | harness_sh 'mkdir -p "$1" && tar -C "$1" --no-overwrite-dir --keep-directory-symlink -xpf -' "$dst"
         else
                 local mode
                 mode=$(stat -c %a "$src") || return 1
