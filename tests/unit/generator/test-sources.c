@@ -14,9 +14,7 @@
 
 #include "../tap.h"
 #include "fileio.h"
-#include "generator.h"
-#include "log.h"
-#include "strv.h"
+#include "gen-test.h"
 
 static char root[] = "/tmp/berth-gen-sources-XXXXXX";
 
@@ -54,6 +52,13 @@ static char *link_of(const char *rel)
         return strdup(t);
 }
 
+static void check_link(const char *rel, const char *target)
+{
+        _cleanup_free_ char *l = link_of(rel);
+
+        CHECK_STREQ(l, target);
+}
+
 static bool has_line(const char *text, const char *line)
 {
         size_t n = strlen(line);
@@ -66,10 +71,9 @@ static bool has_line(const char *text, const char *line)
 
 int main(void)
 {
-        _cleanup_free_ char *web = NULL, *foo = NULL, *tmpl = NULL, *inst = NULL, *l = NULL;
+        _cleanup_free_ char *web = NULL, *foo = NULL, *tmpl = NULL, *inst = NULL;
         char etc[4096], usr[4096], out[4096], p[4096];
-        Generator g;
-        int saved, devnull, r;
+        int r;
 
         CHECK(mkdtemp(root));
         snprintf(etc, sizeof(etc), "%s/etc", root);
@@ -105,22 +109,12 @@ int main(void)
         /* a broken file costs only itself */
         put("etc/broken.container", "[Container\nImage=x\n");
 
-        fflush(stderr);
-        saved = dup(2);
-        devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-        dup2(devnull, 2);
-        close(devnull);
-        log_setup("berth-generator", LOG_TARGET_STDERR);
-        generator_init(&g);
-        g.output_dir = out;
-        CHECK(strv_extend(&g.search_paths, etc) == 0);
-        CHECK(strv_extend(&g.search_paths, usr) == 0);
-        r = generator_run(&g, NULL);
-        CHECK_INT(g.n_failed, 1);
-        generator_done(&g);
-        fflush(stderr);
-        dup2(saved, 2);
-        close(saved);
+        {
+                const char *const paths[] = {etc, usr, NULL};
+                GenTestRun t = {.search_paths = paths, .output_dir = out};
+                r = gen_test_run(&t);
+                CHECK_INT(t.n_failed, 1);
+        }
         CHECK_INT(r, EXIT_FAILURE);
 
         web = get("web.service");
@@ -142,24 +136,13 @@ int main(void)
         inst = get("db@replica.service");
         CHECK(inst && strstr(inst, "--env T=1"));
 
-        l = link_of("multi-user.target.wants/web.service");
-        CHECK_STREQ(l, "../web.service");
-        free(l);
-        l = link_of("www.service");
-        CHECK_STREQ(l, "web.service");
-        free(l);
-        l = link_of("multi-user.target.wants/db@main.service");
-        CHECK_STREQ(l, "../db@.service");
-        free(l);
-        l = link_of("multi-user.target.wants/db@replica.service");
-        CHECK_STREQ(l, "../db@replica.service");
-        free(l);
+        check_link("multi-user.target.wants/web.service", "../web.service");
+        check_link("www.service", "web.service");
+        check_link("multi-user.target.wants/db@main.service", "../db@.service");
+        check_link("multi-user.target.wants/db@replica.service", "../db@replica.service");
         snprintf(p, sizeof(p), "%s/web.socket", etc);
-        l = link_of("web.socket");
-        CHECK_STREQ(l, p);
-        free(l);
-        l = link_of("sockets.target.wants/web.socket");
-        CHECK_STREQ(l, "../web.socket");
+        check_link("web.socket", p);
+        check_link("sockets.target.wants/web.socket", "../web.socket");
 
         CHECK(!get("broken.service"));
         /* The overridden vendor file leaves no trace, not even its pull. */
