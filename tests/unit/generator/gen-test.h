@@ -5,11 +5,37 @@
  * its messages going to a file (or nowhere), for the generator's tests. */
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
+
+#include "fileio.h"
 
 #include "generator.h"
 #include "log.h"
 #include "strv.h"
+
+/* Temporary directories of a test, removed at exit even when a CHECK fails. */
+static char *gen_test_dirs[8];
+
+static inline void gen_test_cleanup(void)
+{
+        for (size_t i = 0; i < ELEMENTSOF(gen_test_dirs) && gen_test_dirs[i]; i++)
+                (void)rm_rf(gen_test_dirs[i]);
+}
+
+static inline char *gen_test_mkdtemp(char *tmpl)
+{
+        size_t i = 0;
+
+        if (!mkdtemp(tmpl))
+                return NULL;
+        while (i < ELEMENTSOF(gen_test_dirs) - 1 && gen_test_dirs[i])
+                i++;
+        if (i == 0)
+                atexit(gen_test_cleanup);
+        gen_test_dirs[i] = tmpl;
+        return tmpl;
+}
 
 typedef struct GenTestRun {
         const char *const *search_paths; /* NULL-terminated */

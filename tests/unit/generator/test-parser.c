@@ -212,7 +212,7 @@ static void test_hostile_files(unsigned seed)
         char tmpl[] = "/tmp/berth-gen-hostile-XXXXXX", q[4096], out[4096];
         _cleanup_strbuf_ StrBuf big = STRBUF_INIT;
 
-        CHECK(mkdtemp(tmpl));
+        CHECK(gen_test_mkdtemp(tmpl));
         snprintf(q, sizeof(q), "%s/q", tmpl);
         snprintf(out, sizeof(out), "%s/out", tmpl);
         CHECK(mkdir(q, 0755) == 0 && mkdir(out, 0755) == 0);

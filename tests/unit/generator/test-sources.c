@@ -75,7 +75,7 @@ int main(void)
         char etc[4096], usr[4096], out[4096], p[4096];
         int r;
 
-        CHECK(mkdtemp(root));
+        CHECK(gen_test_mkdtemp(root));
         snprintf(etc, sizeof(etc), "%s/etc", root);
         snprintf(usr, sizeof(usr), "%s/usr", root);
         snprintf(out, sizeof(out), "%s/out", root);

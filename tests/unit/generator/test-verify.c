@@ -142,7 +142,7 @@ int main(void)
                 printf("skip: systemd-analyze cannot run here\n");
                 return 77;
         }
-        CHECK(mkdtemp(tmpl));
+        CHECK(gen_test_mkdtemp(tmpl));
         snprintf(q, sizeof(q), "%s/q", tmpl);
         snprintf(out, sizeof(out), "%s/out", tmpl);
         snprintf(stub, sizeof(stub), "%s/stub", tmpl);
@@ -222,9 +222,5 @@ int main(void)
                "lines, %u about berth's\n",
                n_units, own, failures);
         fflush(stdout);
-        if (failures)
-                fprintf(stderr, "units kept in %s\n", tmpl);
-        else
-                CHECK(rm_rf(tmpl) == 0);
         return failures ? 1 : 0;
 }
