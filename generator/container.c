@@ -691,6 +691,8 @@ static int exec_lines(ContainerBuild *c)
         escape_word(&post, c->g->runtime_path);
         strbuf_append(&post, " cleanup --name ");
         escape_word(&post, c->name);
+        /* run --rm: the writable layer goes with the container. */
+        strbuf_append(&post, " --rm");
         if (strbuf_failed(&b) || strbuf_failed(&post) ||
             unit_file_add(c->service, "Service", "ExecStart", b.s) < 0 ||
             unit_file_add(c->service, "Service", "ExecStopPost", post.s) < 0)
