@@ -48,6 +48,28 @@ static void on_progress(const PullProgress *p, void *userdata)
                 nd[n + 1] = NULL;
                 s->digests = nd;
         }
+        if (p->n_layers > 0) {
+                static const char *const states[] = {
+                    [LAYER_WAITING] = "waiting",
+                    [LAYER_DOWNLOADING] = "downloading",
+                    [LAYER_DONE] = "done",
+                    [LAYER_PRESENT] = "present",
+                };
+                TransferLayer *l = calloc(p->n_layers, sizeof(TransferLayer));
+                if (l) {
+                        for (size_t i = 0; i < p->n_layers; i++)
+                                l[i] = (TransferLayer){
+                                    .digest = (char *)p->layers[i].digest,
+                                    .state = p->layers[i].state <= LAYER_PRESENT
+                                                 ? states[p->layers[i].state]
+                                                 : "waiting",
+                                    .done = p->layers[i].done,
+                                    .total = p->layers[i].total,
+                                };
+                        transfer_set_layers(s->transfer, l, p->n_layers);
+                        free(l);
+                }
+        }
         transfer_progress(s->transfer, p->done, p->total);
 }
 

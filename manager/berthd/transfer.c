@@ -13,6 +13,13 @@
 #include "strv.h"
 #include "transfer.h"
 
+static void layers_free(TransferLayer *l, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                free(l[i].digest);
+        free(l);
+}
+
 static void transfer_free(Transfer *t)
 {
         if (!t)
@@ -24,6 +31,8 @@ static void transfer_free(Transfer *t)
         safe_close(t->fd);
         pthread_mutex_destroy(&t->lock);
         strv_free(t->log_lines);
+        layers_free(t->layers, t->n_layers);
+        layers_free(t->shown_layers, t->n_shown_layers);
         free(t->type);
         free(t->reference);
         free(t->object_path);
@@ -103,6 +112,28 @@ void transfer_set_image(Transfer *t, const char *image_id)
         pthread_mutex_lock(&t->lock);
         free(t->image_id);
         t->image_id = strdup(image_id);
+        pthread_mutex_unlock(&t->lock);
+}
+
+void transfer_set_layers(Transfer *t, const TransferLayer *layers, size_t n)
+{
+        TransferLayer *copy = calloc(n ?: 1, sizeof(TransferLayer));
+
+        if (!copy)
+                return;
+        for (size_t i = 0; i < n; i++) {
+                copy[i] = layers[i];
+                copy[i].digest = strdup(layers[i].digest);
+                if (!copy[i].digest) {
+                        layers_free(copy, i);
+                        return;
+                }
+        }
+        pthread_mutex_lock(&t->lock);
+        layers_free(t->layers, t->n_layers);
+        t->layers = copy;
+        t->n_layers = n;
+        t->layers_changed = true;
         pthread_mutex_unlock(&t->lock);
 }
 
@@ -205,10 +236,18 @@ static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         Transfer *t = userdata;
         _cleanup_strv_free_ char **lines = NULL;
         uint64_t n, done, total;
-        bool finished;
+        bool finished, layers_changed;
 
         (void)!read(fd, &n, sizeof(n));
         pthread_mutex_lock(&t->lock);
+        layers_changed = t->layers_changed;
+        if (layers_changed) {
+                layers_free(t->shown_layers, t->n_shown_layers);
+                t->shown_layers = TAKE_PTR(t->layers);
+                t->n_shown_layers = t->n_layers;
+                t->n_layers = 0;
+                t->layers_changed = false;
+        }
         lines = TAKE_PTR(t->log_lines);
         done = t->bytes_done;
         total = t->bytes_total;
@@ -217,6 +256,9 @@ static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 
         STRV_FOREACH (l, lines)
                 log_info("%s %s: %s", t->type, t->reference, *l);
+        if (layers_changed)
+                (void)sd_bus_emit_properties_changed(t->manager->bus, t->object_path,
+                                                     BERTH_IFACE_TRANSFER, "Layers", NULL);
         emit_progress(t, done, total);
         if (finished)
                 transfer_finish(t);
@@ -328,6 +370,23 @@ static int property_get_string(sd_bus *bus, const char *path, const char *iface,
         return sd_bus_message_append(reply, "s", streq(property, "Type") ? t->type : t->reference);
 }
 
+static int property_get_layers(sd_bus *bus, const char *path, const char *iface,
+                               const char *property, sd_bus_message *reply, void *userdata,
+                               sd_bus_error *error)
+{
+        Transfer *t = userdata;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "(sstt)");
+        for (size_t i = 0; r >= 0 && i < t->n_shown_layers; i++)
+                r = sd_bus_message_append(reply, "(sstt)", t->shown_layers[i].digest,
+                                          t->shown_layers[i].state, t->shown_layers[i].done,
+                                          t->shown_layers[i].total);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r;
+}
+
 static int method_cancel(sd_bus_message *call, void *userdata, sd_bus_error *error)
 {
         Transfer *t = userdata;
@@ -353,6 +412,8 @@ const sd_bus_vtable transfer_vtable[] = {
     SD_BUS_PROPERTY("BytesDone", "t", property_get_progress, 0,
                     SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("BytesTotal", "t", property_get_progress, 0,
+                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_PROPERTY("Layers", "a(sstt)", property_get_layers, 0,
                     SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_METHOD("Cancel", "", "", method_cancel, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_VTABLE_END,

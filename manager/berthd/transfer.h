@@ -13,6 +13,13 @@
 
 typedef int (*TransferWork)(Transfer *t);
 
+/* Per-layer progress of a pull, shown as the Layers property */
+typedef struct TransferLayer {
+        char *digest;
+        const char *state; /* waiting, downloading, done, present: static strings */
+        uint64_t done, total;
+} TransferLayer;
+
 struct Transfer {
         Manager *manager;
         uint32_t id;
@@ -37,11 +44,16 @@ struct Transfer {
         int result;
         char *error_message;
         char *image_id;
+        TransferLayer *layers;
+        size_t n_layers;
+        bool layers_changed;
         void (*cancel_fn)(void *data); /* interrupts the blocking work */
         void *cancel_data;
 
         /* loop side */
         uint64_t shown_done, shown_total;
+        TransferLayer *shown_layers;
+        size_t n_shown_layers;
         int logged_percent;
         Transfer *next;
 };
@@ -60,6 +72,8 @@ bool transfer_is_cancelled(Transfer *t);
 /* The message the client sees when the work fails (copied). */
 void transfer_set_error(Transfer *t, const char *fmt, ...) _printf_(2, 3);
 void transfer_set_image(Transfer *t, const char *image_id);
+/* Copies the layers' progress. */
+void transfer_set_layers(Transfer *t, const TransferLayer *layers, size_t n);
 /* Lets Cancel() interrupt work blocked elsewhere; NULL fn: no longer. */
 void transfer_set_canceller(Transfer *t, void (*fn)(void *data), void *data);
 
