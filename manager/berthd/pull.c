@@ -85,7 +85,12 @@ int pull_work(Transfer *t)
         _cleanup_(pull_context_freep) PullContext *pull = NULL;
         _cleanup_free_ char *image_id = NULL;
         PullState state = {.transfer = t};
-        RegistryPaths paths = {};
+        /* tests and second instances point berthd at other configuration */
+        RegistryPaths paths = {
+            .config_dir = getenv("BERTH_REGISTRIES_DIR"),
+            .auth_file = getenv("BERTH_AUTH_FILE"),
+            .certs_dir = getenv("BERTH_CERTS_DIR"),
+        };
         PullOptions options = {};
         int r;
 
