@@ -79,7 +79,9 @@ int container_record_list(const char *containers_dir, char ***ret);
 /* The unit a container runs as: "berth-NAME.service" (or ".scope"). */
 int container_unit_name(const char *name, const char *suffix, char **ret);
 
-/* The runtime command line for this container. argv[0] is runtime_path. */
+/* The runtime command lines for this container (see docs/ARCHITECTURE.md).
+ * argv[0] is runtime_path; store_root NULL means BERTH_STATEDIR. */
 int container_runtime_argv(const ContainerRecord *c, const char *runtime_path,
                            const char *store_root, char ***ret);
-int container_cleanup_argv(const ContainerRecord *c, const char *runtime_path, char ***ret);
+int container_cleanup_argv(const ContainerRecord *c, const char *runtime_path,
+                           const char *store_root, char ***ret);

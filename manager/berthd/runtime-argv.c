@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <stdio.h>
 
 #include "container-record.h"
 #include "macro.h"
@@ -31,13 +32,21 @@ int container_runtime_argv(const ContainerRecord *c, const char *runtime_path,
                            const char *store_root, char ***ret)
 {
         _cleanup_strv_free_ char **argv = NULL;
+        _cleanup_free_ char *upper = NULL;
         int r;
+
+        store_root = store_root ?: BERTH_STATEDIR;
+        /* A kept container keeps its writable layer between runs, as with
+         * docker; the runtime's default is a fresh one each time. */
+        if (!c->auto_remove && asprintf(&upper, "%s/containers/%s", store_root, c->name) < 0)
+                return -ENOMEM;
 
         /* The image id, not the reference: a later pull that moves the tag
          * must not change what an existing container runs. */
         if ((r = strv_extend(&argv, runtime_path)) < 0 || (r = strv_extend(&argv, "run")) < 0 ||
             (r = add_opt(&argv, "--name", c->name)) < 0 ||
             (r = add_opt(&argv, "--store", store_root)) < 0 ||
+            (r = add_opt(&argv, "--upper", upper)) < 0 ||
             (r = add_opt(&argv, "--image", c->image_id ?: c->image)) < 0 ||
             (r = add_opts(&argv, "--env", c->env)) < 0 ||
             (r = add_opts(&argv, "--volume", c->volumes)) < 0 ||
@@ -56,13 +65,17 @@ int container_runtime_argv(const ContainerRecord *c, const char *runtime_path,
         return 0;
 }
 
-int container_cleanup_argv(const ContainerRecord *c, const char *runtime_path, char ***ret)
+int container_cleanup_argv(const ContainerRecord *c, const char *runtime_path,
+                           const char *store_root, char ***ret)
 {
         _cleanup_strv_free_ char **argv = NULL;
         int r;
 
         if ((r = strv_extend(&argv, runtime_path)) < 0 || (r = strv_extend(&argv, "cleanup")) < 0 ||
-            (r = add_opt(&argv, "--name", c->name)) < 0)
+            (r = add_opt(&argv, "--name", c->name)) < 0 ||
+            (r = add_opt(&argv, "--store", store_root ?: BERTH_STATEDIR)) < 0)
+                return r;
+        if (c->auto_remove && (r = strv_extend(&argv, "--rm")) < 0)
                 return r;
         *ret = TAKE_PTR(argv);
         return 0;

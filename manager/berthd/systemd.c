@@ -295,7 +295,7 @@ int systemd_append_unit_properties(sd_bus_message *msg, const ContainerRecord *r
         r = container_runtime_argv(rec, runtime_path, store_root, &exec);
         if (r < 0)
                 return r;
-        r = container_cleanup_argv(rec, runtime_path, &cleanup);
+        r = container_cleanup_argv(rec, runtime_path, store_root, &cleanup);
         if (r < 0)
                 return r;
         if (asprintf(&desc, "berth container %s", rec->name) < 0)
