@@ -99,10 +99,12 @@ int main(int argc, char **argv)
         if (r <= 0)
                 return r < 0 ? 2 : 0;
 
-        /* SIGTERM/SIGINT end the loop cleanly (sd-event handles them) */
+        /* sd-event handles these: SIGTERM/SIGINT end the loop cleanly,
+         * SIGCHLD reports pull workers */
         sigemptyset(&ss);
         sigaddset(&ss, SIGTERM);
         sigaddset(&ss, SIGINT);
+        sigaddset(&ss, SIGCHLD);
         sigprocmask(SIG_BLOCK, &ss, NULL);
 
         r = manager_new(&m);

@@ -1,22 +1,32 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "digest.h"
 #include "image.h"
 #include "log.h"
 #include "macro.h"
+#include "parse-util.h"
 #include "polkit.h"
+#include "reference.h"
 #include "strv.h"
 #include "transfer.h"
 
+#define MAX_LAYERS 256
+
 static void layers_free(TransferLayer *l, size_t n)
 {
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
                 free(l[i].digest);
+                free(l[i].state);
+        }
         free(l);
 }
 
@@ -24,19 +34,19 @@ static void transfer_free(Transfer *t)
 {
         if (!t)
                 return;
-        if (t->thread_started)
-                pthread_join(t->thread, NULL);
-        sd_event_source_disable_unref(t->event_source);
-        safe_close(t->event_fd);
-        safe_close(t->fd);
-        pthread_mutex_destroy(&t->lock);
-        strv_free(t->log_lines);
+        sd_event_source_disable_unref(t->io_source);
+        sd_event_source_disable_unref(t->child_source);
+        if (t->pid > 0 && !t->exited) {
+                /* berthd is going away: the worker must not outlive it */
+                (void)kill(t->pid, SIGTERM);
+                (void)waitpid(t->pid, NULL, 0);
+        }
+        safe_close(t->pipe_fd);
         layers_free(t->layers, t->n_layers);
-        layers_free(t->shown_layers, t->n_shown_layers);
+        layers_free(t->next_layers, t->n_next_layers);
         free(t->type);
         free(t->reference);
         free(t->object_path);
-        free(t->store_root);
         free(t->error_message);
         free(t->image_id);
         free(t);
@@ -59,165 +69,120 @@ Transfer *transfer_find(Manager *m, uint32_t id)
         return NULL;
 }
 
-static void wake(Transfer *t)
+static void emit_progress(Transfer *t)
 {
-        uint64_t one = 1;
-
-        (void)!write(t->event_fd, &one, sizeof(one));
-}
-
-void transfer_progress(Transfer *t, uint64_t done, uint64_t total)
-{
-        pthread_mutex_lock(&t->lock);
-        t->bytes_done = done;
-        t->bytes_total = total;
-        pthread_mutex_unlock(&t->lock);
-        wake(t);
-}
-
-void transfer_log(Transfer *t, const char *fmt, ...)
-{
-        char *s = NULL;
-        va_list ap;
-
-        va_start(ap, fmt);
-        if (vasprintf(&s, fmt, ap) < 0)
-                s = NULL;
-        va_end(ap);
-        if (!s)
-                return;
-        pthread_mutex_lock(&t->lock);
-        (void)strv_consume(&t->log_lines, s);
-        pthread_mutex_unlock(&t->lock);
-        wake(t);
-}
-
-void transfer_set_error(Transfer *t, const char *fmt, ...)
-{
-        char *s = NULL;
-        va_list ap;
-
-        va_start(ap, fmt);
-        if (vasprintf(&s, fmt, ap) < 0)
-                s = NULL;
-        va_end(ap);
-        pthread_mutex_lock(&t->lock);
-        free(t->error_message);
-        t->error_message = s;
-        pthread_mutex_unlock(&t->lock);
-}
-
-void transfer_set_image(Transfer *t, const char *image_id)
-{
-        pthread_mutex_lock(&t->lock);
-        free(t->image_id);
-        t->image_id = strdup(image_id);
-        pthread_mutex_unlock(&t->lock);
-}
-
-void transfer_set_layers(Transfer *t, const TransferLayer *layers, size_t n)
-{
-        TransferLayer *copy = calloc(n ?: 1, sizeof(TransferLayer));
-
-        if (!copy)
-                return;
-        for (size_t i = 0; i < n; i++) {
-                copy[i] = layers[i];
-                copy[i].digest = strdup(layers[i].digest);
-                if (!copy[i].digest) {
-                        layers_free(copy, i);
-                        return;
-                }
-        }
-        pthread_mutex_lock(&t->lock);
-        layers_free(t->layers, t->n_layers);
-        t->layers = copy;
-        t->n_layers = n;
-        t->layers_changed = true;
-        pthread_mutex_unlock(&t->lock);
-}
-
-void transfer_set_canceller(Transfer *t, void (*fn)(void *data), void *data)
-{
-        pthread_mutex_lock(&t->lock);
-        t->cancel_fn = fn;
-        t->cancel_data = data;
-        pthread_mutex_unlock(&t->lock);
-}
-
-static void transfer_cancel(Transfer *t)
-{
-        pthread_mutex_lock(&t->lock);
-        atomic_store(&t->cancelled, true);
-        if (t->cancel_fn)
-                t->cancel_fn(t->cancel_data);
-        pthread_mutex_unlock(&t->lock);
-}
-
-bool transfer_is_cancelled(Transfer *t)
-{
-        return atomic_load(&t->cancelled);
-}
-
-static void *worker(void *userdata)
-{
-        Transfer *t = userdata;
-        int r;
-
-        r = t->work(t);
-        if (r >= 0 && transfer_is_cancelled(t))
-                r = -ECANCELED;
-        pthread_mutex_lock(&t->lock);
-        t->finished = true;
-        t->result = r;
-        pthread_mutex_unlock(&t->lock);
-        wake(t);
-        return NULL;
-}
-
-static void emit_progress(Transfer *t, uint64_t done, uint64_t total)
-{
-        Manager *m = t->manager;
         int percent;
 
-        if (done == t->shown_done && total == t->shown_total)
-                return;
-        t->shown_done = done;
-        t->shown_total = total;
-        (void)sd_bus_emit_properties_changed(m->bus, t->object_path, BERTH_IFACE_TRANSFER,
+        (void)sd_bus_emit_properties_changed(t->manager->bus, t->object_path, BERTH_IFACE_TRANSFER,
                                              "Progress", "BytesDone", "BytesTotal", NULL);
-        /* the journal gets coarse steps, not every chunk */
-        percent = total > 0 ? (int)(done * 100 / total) : 0;
-        if (percent / 10 > t->logged_percent / 10) {
+        /* the journal gets steps of ten percent, not every chunk */
+        percent = t->total > 0 ? (int)(t->done * 100 / t->total) : 0;
+        if (percent > 100)
+                percent = 100;
+        if (t->total > 0 && percent / 10 > t->logged_percent / 10) {
                 log_info("%s %s: %d%% (%" PRIu64 " of %" PRIu64 " bytes)", t->type, t->reference,
-                         percent, done, total);
+                         percent, t->done, t->total);
                 t->logged_percent = percent;
         }
+}
+
+static bool text_is_printable(const char *s)
+{
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+                if (*p < 0x20 || *p == 0x7f)
+                        return false;
+        return true;
+}
+
+int transfer_handle_line(Transfer *t, char *line)
+{
+        char *fields[6] = {};
+        size_t n = 0;
+        uint64_t a, b;
+
+        if (!text_is_printable(line))
+                return -EBADMSG;
+        /* J and E carry free text after the tag */
+        if ((line[0] == 'J' || line[0] == 'E') && line[1] == ' ') {
+                if (line[0] == 'J')
+                        log_info("%s %s: %s", t->type, t->reference, line + 2);
+                else {
+                        free(t->error_message);
+                        t->error_message = strdup(line + 2);
+                }
+                return 0;
+        }
+        for (char *s = strtok(line, " "); s; s = strtok(NULL, " ")) {
+                if (n == ELEMENTSOF(fields))
+                        return -EBADMSG;
+                fields[n++] = s;
+        }
+        if (n == 0 || strlen(fields[0]) != 1)
+                return -EBADMSG;
+        switch (fields[0][0]) {
+        case 'P':
+                if (n != 3 || parse_uint64(fields[1], &a) < 0 || parse_uint64(fields[2], &b) < 0)
+                        return -EBADMSG;
+                if (a != t->done || b != t->total) {
+                        t->done = a;
+                        t->total = b;
+                        emit_progress(t);
+                }
+                return 0;
+        case 'L': {
+                TransferLayer *l;
+
+                if (n == 2 && streq(fields[1], "-")) {
+                        layers_free(t->layers, t->n_layers);
+                        t->layers = TAKE_PTR(t->next_layers);
+                        t->n_layers = t->n_next_layers;
+                        t->n_next_layers = 0;
+                        (void)sd_bus_emit_properties_changed(t->manager->bus, t->object_path,
+                                                             BERTH_IFACE_TRANSFER, "Layers", NULL);
+                        return 0;
+                }
+                if (n != 5 || !digest_is_valid(fields[1]) || parse_uint64(fields[3], &a) < 0 ||
+                    parse_uint64(fields[4], &b) < 0 || t->n_next_layers >= MAX_LAYERS)
+                        return -EBADMSG;
+                l = realloc(t->next_layers, sizeof(TransferLayer) * (t->n_next_layers + 1));
+                if (!l)
+                        return -ENOMEM;
+                t->next_layers = l;
+                l = &t->next_layers[t->n_next_layers];
+                *l = (TransferLayer){
+                    .digest = strdup(fields[1]), .state = strdup(fields[2]), .done = a, .total = b};
+                t->n_next_layers++;
+                return l->digest && l->state ? 0 : -ENOMEM;
+        }
+        case 'I':
+                if (n != 2 || !digest_is_valid(fields[1]))
+                        return -EBADMSG;
+                free(t->image_id);
+                t->image_id = strdup(fields[1]);
+                return t->image_id ? 0 : -ENOMEM;
+        }
+        return -EBADMSG;
 }
 
 static void transfer_finish(Transfer *t)
 {
         Manager *m = t->manager;
         _cleanup_free_ char *result = NULL, *image_path = NULL;
+        bool ok = t->exit_status == 0 && t->image_id;
 
-        pthread_join(t->thread, NULL);
-        t->thread_started = false;
-
-        if (t->result >= 0) {
-                log_info("%s %s: done%s%s", t->type, t->reference, t->image_id ? ", image " : "",
-                         strempty(t->image_id));
+        if (ok) {
+                log_info("%s %s: done, image %s", t->type, t->reference, t->image_id);
                 result = strdup("done");
-        } else if (t->result == -ECANCELED) {
+        } else if (t->cancelled) {
                 log_info("%s %s: canceled", t->type, t->reference);
                 result = strdup("canceled");
         } else {
-                log_error_errno(t->result, "%s %s failed%s%s", t->type, t->reference,
-                                t->error_message ? ": " : "", strempty(t->error_message));
-                if (asprintf(&result, "failed: %s", t->error_message ?: strerror(-t->result)) < 0)
+                log_error("%s %s failed: %s", t->type, t->reference,
+                          t->error_message ?: "the worker failed");
+                if (asprintf(&result, "failed: %s", t->error_message ?: "the worker failed") < 0)
                         result = NULL;
         }
-        if (t->result >= 0 && t->image_id && image_object_path(t->image_id, &image_path) >= 0 &&
-            streq(t->type, "pull")) {
+        if (ok && image_object_path(t->image_id, &image_path) >= 0) {
                 (void)sd_bus_emit_signal(m->bus, BERTH_OBJECT_PATH, BERTH_IFACE_MANAGER, "ImageNew",
                                          "so", t->image_id, image_path);
                 (void)sd_bus_emit_object_added(m->bus, image_path);
@@ -231,42 +196,90 @@ static void transfer_finish(Transfer *t)
         manager_touch(m);
 }
 
-static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+static void maybe_finish(Transfer *t)
+{
+        /* both: all of the report read, and the exit status known */
+        if (t->eof && t->exited)
+                transfer_finish(t);
+}
+
+static int on_output(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
         Transfer *t = userdata;
-        _cleanup_strv_free_ char **lines = NULL;
-        uint64_t n, done, total;
-        bool finished, layers_changed;
+        ssize_t k;
+        char *nl;
 
-        (void)!read(fd, &n, sizeof(n));
-        pthread_mutex_lock(&t->lock);
-        layers_changed = t->layers_changed;
-        if (layers_changed) {
-                layers_free(t->shown_layers, t->n_shown_layers);
-                t->shown_layers = TAKE_PTR(t->layers);
-                t->n_shown_layers = t->n_layers;
-                t->n_layers = 0;
-                t->layers_changed = false;
+        k = read(fd, t->buf + t->buf_len, sizeof(t->buf) - 1 - t->buf_len);
+        if (k < 0 && (errno == EAGAIN || errno == EINTR))
+                return 0;
+        if (k <= 0) {
+                t->eof = true;
+                t->io_source = sd_event_source_disable_unref(t->io_source);
+                maybe_finish(t);
+                return 0;
         }
-        lines = TAKE_PTR(t->log_lines);
-        done = t->bytes_done;
-        total = t->bytes_total;
-        finished = t->finished;
-        pthread_mutex_unlock(&t->lock);
-
-        STRV_FOREACH (l, lines)
-                log_info("%s %s: %s", t->type, t->reference, *l);
-        if (layers_changed)
-                (void)sd_bus_emit_properties_changed(t->manager->bus, t->object_path,
-                                                     BERTH_IFACE_TRANSFER, "Layers", NULL);
-        emit_progress(t, done, total);
-        if (finished)
-                transfer_finish(t);
+        t->buf_len += k;
+        t->buf[t->buf_len] = '\0';
+        while ((nl = strchr(t->buf, '\n'))) {
+                *nl = '\0';
+                if (transfer_handle_line(t, t->buf) < 0)
+                        log_warning("%s %s: unreadable report from the worker", t->type,
+                                    t->reference);
+                t->buf_len -= nl + 1 - t->buf;
+                memmove(t->buf, nl + 1, t->buf_len + 1);
+        }
+        if (t->buf_len == sizeof(t->buf) - 1) /* a line that long is garbage */
+                t->buf_len = 0;
         return 0;
 }
 
-int transfer_start(Manager *m, const char *type, const char *ref, TransferWork work, int fd,
-                   Transfer **ret)
+static int on_exit(sd_event_source *s, const siginfo_t *si, void *userdata)
+{
+        Transfer *t = userdata;
+
+        t->exited = true;
+        t->exit_status = si->si_code == CLD_EXITED ? si->si_status : 128 + si->si_status;
+        t->child_source = sd_event_source_disable_unref(t->child_source);
+        maybe_finish(t);
+        return 0;
+}
+
+static const char *worker_path(void)
+{
+        return getenv("BERTH_PULL_WORKER") ?: BERTH_LIBEXECDIR "/berthd-pull";
+}
+
+static int spawn_worker(Transfer *t, const char *store_root)
+{
+        _cleanup_close_pair_ int p[2] = {-EBADF, -EBADF};
+        const char *path = worker_path();
+        pid_t pid;
+
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return negative_errno();
+        pid = fork();
+        if (pid < 0)
+                return negative_errno();
+        if (pid == 0) {
+                sigset_t ss;
+                int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+                /* berthd blocks these for sd-event; the worker needs them */
+                sigemptyset(&ss);
+                sigprocmask(SIG_SETMASK, &ss, NULL);
+                if (dup2(p[1], STDOUT_FILENO) < 0 ||
+                    (devnull >= 0 && dup2(devnull, STDIN_FILENO) < 0))
+                        _exit(127);
+                execl(path, path, "--store", store_root, "--", t->reference, (char *)NULL);
+                fprintf(stderr, "berthd: execute %s: %m\n", path);
+                _exit(127);
+        }
+        t->pid = pid;
+        t->pipe_fd = TAKE_FD(p[0]);
+        return 0;
+}
+
+static int transfer_start(Manager *m, const char *type, const char *ref, Transfer **ret)
 {
         Transfer *t;
         int r;
@@ -275,62 +288,55 @@ int transfer_start(Manager *m, const char *type, const char *ref, TransferWork w
         if (!t)
                 return -ENOMEM;
         t->manager = m;
-        t->fd = fd;
-        t->event_fd = -EBADF;
-        t->work = work;
+        t->pipe_fd = -EBADF;
         t->logged_percent = -1;
-        pthread_mutex_init(&t->lock, NULL);
         t->id = ++m->next_transfer_id;
         t->type = strdup(type);
         t->reference = strdup(ref);
-        t->store_root = strdup(m->state_dir);
-        if (!t->type || !t->reference || !t->store_root) {
+        if (!t->type || !t->reference ||
+            asprintf(&t->object_path, BERTH_TRANSFER_PATH "/%" PRIu32, t->id) < 0) {
                 r = -ENOMEM;
                 goto fail;
         }
-        if (asprintf(&t->object_path, BERTH_TRANSFER_PATH "/%" PRIu32, t->id) < 0) {
-                r = -ENOMEM;
-                goto fail;
-        }
-        t->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (t->event_fd < 0) {
-                r = negative_errno();
-                goto fail;
-        }
-        r = sd_event_add_io(m->event, &t->event_source, t->event_fd, EPOLLIN, on_wake, t);
+        r = spawn_worker(t, m->state_dir);
         if (r < 0)
                 goto fail;
-        r = -pthread_create(&t->thread, NULL, worker, t);
+        r = sd_event_add_io(m->event, &t->io_source, t->pipe_fd, EPOLLIN, on_output, t);
+        if (r >= 0)
+                r = sd_event_add_child(m->event, &t->child_source, t->pid, WEXITED, on_exit, t);
         if (r < 0)
                 goto fail;
-        t->thread_started = true;
 
         t->next = m->transfers;
         m->transfers = t;
         m->n_busy++;
-        log_info("%s %s: started (transfer %" PRIu32 ")", type, ref, t->id);
+        log_info("%s %s: started (transfer %" PRIu32 ", worker %d)", type, ref, t->id, (int)t->pid);
         (void)sd_bus_emit_signal(m->bus, BERTH_OBJECT_PATH, BERTH_IFACE_MANAGER, "TransferNew",
                                  "uo", t->id, t->object_path);
         (void)sd_bus_emit_object_added(m->bus, t->object_path);
         *ret = t;
         return 0;
 fail:
-        t->fd = -EBADF; /* the caller still owns it */
         transfer_free(t);
         return r;
 }
 
 int transfer_pull(Manager *m, const char *ref, Transfer **ret, sd_bus_error *error)
 {
+        _cleanup_free_ char *normalised = NULL;
         int r;
 
+        r = reference_normalise_string(ref, &normalised);
+        if (r < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "invalid image reference \"%s\"", ref);
         /* one pull per reference: a second client follows the first one's */
         for (Transfer *t = m->transfers; t; t = t->next)
-                if (streq(t->type, "pull") && streq(t->reference, ref)) {
+                if (streq(t->type, "pull") && streq(t->reference, normalised)) {
                         *ret = t;
                         return 0;
                 }
-        r = transfer_start(m, "pull", ref, pull_work, -EBADF, ret);
+        r = transfer_start(m, "pull", normalised, ret);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "cannot start pulling %s: %m", ref);
         return 0;
@@ -338,8 +344,6 @@ int transfer_pull(Manager *m, const char *ref, Transfer **ret, sd_bus_error *err
 
 void transfers_cancel_all(Manager *m)
 {
-        for (Transfer *t = m->transfers; t; t = t->next)
-                transfer_cancel(t);
         while (m->transfers) {
                 Transfer *t = m->transfers;
                 m->transfers = t->next;
@@ -354,11 +358,12 @@ static int property_get_progress(sd_bus *bus, const char *path, const char *ifac
         Transfer *t = userdata;
 
         if (streq(property, "BytesDone"))
-                return sd_bus_message_append(reply, "t", t->shown_done);
+                return sd_bus_message_append(reply, "t", t->done);
         if (streq(property, "BytesTotal"))
-                return sd_bus_message_append(reply, "t", t->shown_total);
+                return sd_bus_message_append(reply, "t", t->total);
         return sd_bus_message_append(
-            reply, "d", t->shown_total > 0 ? (double)t->shown_done / (double)t->shown_total : 0.0);
+            reply, "d",
+            t->total > 0 && t->done <= t->total ? (double)t->done / (double)t->total : 0.0);
 }
 
 static int property_get_string(sd_bus *bus, const char *path, const char *iface,
@@ -378,10 +383,9 @@ static int property_get_layers(sd_bus *bus, const char *path, const char *iface,
         int r;
 
         r = sd_bus_message_open_container(reply, 'a', "(sstt)");
-        for (size_t i = 0; r >= 0 && i < t->n_shown_layers; i++)
-                r = sd_bus_message_append(reply, "(sstt)", t->shown_layers[i].digest,
-                                          t->shown_layers[i].state, t->shown_layers[i].done,
-                                          t->shown_layers[i].total);
+        for (size_t i = 0; r >= 0 && i < t->n_layers; i++)
+                r = sd_bus_message_append(reply, "(sstt)", t->layers[i].digest, t->layers[i].state,
+                                          t->layers[i].done, t->layers[i].total);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         return r;
@@ -393,13 +397,14 @@ static int method_cancel(sd_bus_message *call, void *userdata, sd_bus_error *err
         int r;
 
         manager_touch(t->manager);
-        r = polkit_verify(t->manager, call,
-                          streq(t->type, "pull") ? POLKIT_ACTION_PULL : POLKIT_ACTION_MANAGE_IMAGES,
-                          error);
+        r = polkit_verify(t->manager, call, POLKIT_ACTION_PULL, error);
         if (r <= 0)
                 return r;
-        /* the worker stops at its next check and removes what it wrote */
-        transfer_cancel(t);
+        /* the worker cancels on SIGTERM and the store drops what it wrote;
+         * the transfer object goes when the worker has exited */
+        t->cancelled = true;
+        if (!t->exited && kill(t->pid, SIGTERM) < 0)
+                return sd_bus_error_set_errnof(error, errno, "cannot cancel: %m");
         return sd_bus_reply_method_return(call, NULL);
 }
 
@@ -424,18 +429,15 @@ int bus_transfer_find(sd_bus *bus, const char *path, const char *iface, void *us
 {
         Manager *m = userdata;
         const char *e;
-        char *end;
-        unsigned long id;
+        uint32_t id;
         Transfer *t;
 
         if (!strneq(path, BERTH_TRANSFER_PATH "/", strlen(BERTH_TRANSFER_PATH) + 1))
                 return 0;
         e = path + strlen(BERTH_TRANSFER_PATH) + 1;
-        errno = 0;
-        id = strtoul(e, &end, 10);
-        if (errno || *end || end == e || id > UINT32_MAX)
+        if (parse_uint32(e, &id) < 0)
                 return 0;
-        t = transfer_find(m, (uint32_t)id);
+        t = transfer_find(m, id);
         if (!t)
                 return 0;
         *found = t;
