@@ -233,7 +233,7 @@ static int on_output(sd_event_source *s, int fd, uint32_t revents, void *userdat
         return 0;
 }
 
-static int on_exit(sd_event_source *s, const siginfo_t *si, void *userdata)
+static int on_worker_exit(sd_event_source *s, const siginfo_t *si, void *userdata)
 {
         Transfer *t = userdata;
 
@@ -303,7 +303,7 @@ static int transfer_start(Manager *m, const char *type, const char *ref, Transfe
                 goto fail;
         r = sd_event_add_io(m->event, &t->io_source, t->pipe_fd, EPOLLIN, on_output, t);
         if (r >= 0)
-                r = sd_event_add_child(m->event, &t->child_source, t->pid, WEXITED, on_exit, t);
+                r = sd_event_add_child(m->event, &t->child_source, t->pid, WEXITED, on_worker_exit, t);
         if (r < 0)
                 goto fail;
 

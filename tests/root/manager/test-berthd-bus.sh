@@ -156,7 +156,7 @@ done
 expect_error() {
         local want=$1
         shift
-        if out=$(bus call org.berth1 /org/berth1 org.berth1.Manager "$@" 2>&1); then
+        if out=$(busctl --address="$address" -- call org.berth1 /org/berth1 org.berth1.Manager "$@" 2>&1); then
                 fail "accepted: $*"
         fi
         echo "$out" | grep -q "$want" || fail "for $*: expected \"$want\", got: $out"
