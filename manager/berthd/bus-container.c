@@ -20,7 +20,7 @@ int bus_container_start(sd_bus_message *call, Container *c, sd_bus_error *error)
 
         r = polkit_verify(m, call, POLKIT_ACTION_MANAGE_CONTAINERS, error);
         if (r <= 0)
-                return r;
+                return r < 0 ? r : 1; /* 1: handled; polkit's answer dispatches it again */
         r = systemd_start_container(m, c, call);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "cannot start %s: %m", c->rec->name);
@@ -34,7 +34,7 @@ int bus_container_stop(sd_bus_message *call, Container *c, sd_bus_error *error)
 
         r = polkit_verify(m, call, POLKIT_ACTION_MANAGE_CONTAINERS, error);
         if (r <= 0)
-                return r;
+                return r < 0 ? r : 1; /* 1: handled; polkit's answer dispatches it again */
         r = systemd_stop_container(m, c, call, false);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "cannot stop %s: %m", c->rec->name);
@@ -51,7 +51,7 @@ int bus_container_kill(sd_bus_message *call, Container *c, int signo, sd_bus_err
                                          signo);
         r = polkit_verify(m, call, POLKIT_ACTION_MANAGE_CONTAINERS, error);
         if (r <= 0)
-                return r;
+                return r < 0 ? r : 1; /* 1: handled; polkit's answer dispatches it again */
         r = systemd_kill_container(m, c, call, signo);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "cannot kill %s: %m", c->rec->name);
@@ -65,7 +65,7 @@ int bus_container_remove(sd_bus_message *call, Container *c, bool force, sd_bus_
 
         r = polkit_verify(m, call, POLKIT_ACTION_MANAGE_CONTAINERS, error);
         if (r <= 0)
-                return r;
+                return r < 0 ? r : 1; /* 1: handled; polkit's answer dispatches it again */
         if (container_is_active(c)) {
                 if (!force)
                         return sd_bus_error_setf(error, BERTH_ERROR_CONTAINER_RUNNING,

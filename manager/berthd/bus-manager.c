@@ -172,7 +172,7 @@ static int method_remove_image(sd_bus_message *call, void *userdata, sd_bus_erro
                 return r;
         r = polkit_verify(m, call, POLKIT_ACTION_MANAGE_IMAGES, error);
         if (r <= 0)
-                return r;
+                return r < 0 ? r : 1; /* 1: handled; polkit's answer dispatches it again */
         if (image->containers && image->containers[0])
                 return sd_bus_error_setf(error, BERTH_ERROR_IMAGE_IN_USE,
                                          "image %s is in use by container %s", ref,
@@ -214,7 +214,7 @@ static int method_pull_image(sd_bus_message *call, void *userdata, sd_bus_error 
                                          "invalid image reference");
         r = polkit_verify(m, call, POLKIT_ACTION_PULL, error);
         if (r <= 0)
-                return r;
+                return r < 0 ? r : 1; /* 1: handled; polkit's answer dispatches it again */
         r = transfer_pull(m, ref, &t, error);
         if (r < 0)
                 return r;
@@ -284,7 +284,7 @@ static int method_create_container(sd_bus_message *call, void *userdata, sd_bus_
                 return r;
         r = polkit_verify(m, call, POLKIT_ACTION_MANAGE_CONTAINERS, error);
         if (r <= 0)
-                return r;
+                return r < 0 ? r : 1; /* 1: handled; polkit's answer dispatches it again */
         if (container_find(m, rec->name))
                 return sd_bus_error_setf(error, BERTH_ERROR_CONTAINER_EXISTS,
                                          "a container named %s exists already", rec->name);

@@ -303,7 +303,8 @@ static int transfer_start(Manager *m, const char *type, const char *ref, Transfe
                 goto fail;
         r = sd_event_add_io(m->event, &t->io_source, t->pipe_fd, EPOLLIN, on_output, t);
         if (r >= 0)
-                r = sd_event_add_child(m->event, &t->child_source, t->pid, WEXITED, on_worker_exit, t);
+                r = sd_event_add_child(m->event, &t->child_source, t->pid, WEXITED, on_worker_exit,
+                                       t);
         if (r < 0)
                 goto fail;
 
@@ -399,7 +400,7 @@ static int method_cancel(sd_bus_message *call, void *userdata, sd_bus_error *err
         manager_touch(t->manager);
         r = polkit_verify(t->manager, call, POLKIT_ACTION_PULL, error);
         if (r <= 0)
-                return r;
+                return r < 0 ? r : 1; /* 1: handled; polkit's answer dispatches it again */
         /* the worker cancels on SIGTERM and the store drops what it wrote;
          * the transfer object goes when the worker has exited */
         t->cancelled = true;
