@@ -200,6 +200,9 @@ static int parse_run_args(int argc, char **argv, const char *verb, RunArgs *a)
                 return -EINVAL;
         }
         a->image = argv[optind];
+        rec->image = strdup(a->image);
+        if (!rec->image)
+                return -ENOMEM;
         if (optind + 1 < argc) {
                 rec->command = strv_copy(argv + optind + 1);
                 if (!rec->command)
