@@ -9,6 +9,7 @@
 #include "image.h"
 #include "log.h"
 #include "macro.h"
+#include "systemd.h"
 
 void container_free(Container *c)
 {
@@ -283,6 +284,8 @@ int container_remove(Container *c)
         r = container_record_remove(m->containers_dir, c->rec->name);
         if (r < 0)
                 return log_error_errno(r, "remove container %s", c->rec->name);
+        /* a removed container leaves no failed unit behind */
+        systemd_reset_failed(m, c->unit);
         log_info("removed container %s", c->rec->name);
         (void)sd_bus_emit_signal(m->bus, BERTH_OBJECT_PATH, BERTH_IFACE_MANAGER, "ContainerRemoved",
                                  "so", c->rec->name, c->object_path);

@@ -325,6 +325,12 @@ int systemd_append_unit_properties(sd_bus_message *msg, const ContainerRecord *r
         return r;
 }
 
+void systemd_reset_failed(Manager *m, const char *unit)
+{
+        (void)sd_bus_call_method_async(m->bus, NULL, SD_DEST, SD_PATH, SD_MANAGER,
+                                       "ResetFailedUnit", NULL, NULL, "s", unit);
+}
+
 int systemd_start_container(Manager *m, Container *c, sd_bus_message *call)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
@@ -336,8 +342,7 @@ int systemd_start_container(Manager *m, Container *c, sd_bus_message *call)
                 return r;
         /* a unit left "failed" by an earlier run blocks a new transient unit
          * of that name; ordered before the start on the same connection */
-        (void)sd_bus_call_method_async(m->bus, NULL, SD_DEST, SD_PATH, SD_MANAGER,
-                                       "ResetFailedUnit", NULL, NULL, "s", c->unit);
+        systemd_reset_failed(m, c->unit);
 
         r = sd_bus_message_new_method_call(m->bus, &msg, SD_DEST, SD_PATH, SD_MANAGER,
                                            "StartTransientUnit");

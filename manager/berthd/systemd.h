@@ -14,6 +14,8 @@ int systemd_stop_container(Manager *m, Container *c, sd_bus_message *call, bool 
 int systemd_kill_container(Manager *m, Container *c, sd_bus_message *call, int signo);
 
 void systemd_jobs_free(Manager *m);
+/* Drops a "failed" unit left by a container's last run (fire and forget). */
+void systemd_reset_failed(Manager *m, const char *unit);
 
 /* The properties of berth-NAME.service, appended as StartTransientUnit's a(sv). */
 int systemd_append_unit_properties(sd_bus_message *msg, const ContainerRecord *rec,
