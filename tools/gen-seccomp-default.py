@@ -7,7 +7,7 @@ runtime/security/seccomp-default-table.c and berth never reads the JSON at
 run time:
 
     tools/gen-seccomp-default.py ../shared/reference/docker-default-seccomp.json \
-        > runtime/security/seccomp-default-table.c
+        | clang-format --assume-filename=x.c > runtime/security/seccomp-default-table.c
 """
 import json
 import sys

@@ -130,6 +130,13 @@ int caps_parse_list(const char *spec, uint64_t *mask)
         return 0;
 }
 
+uint64_t caps_tweak(uint64_t base, uint64_t add, uint64_t drop)
+{
+        if ((drop & caps_all()) == caps_all())
+                return add;
+        return (base | add) & ~drop;
+}
+
 static int capset_sets(uint64_t effective, uint64_t permitted, uint64_t inheritable)
 {
         struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};

@@ -11,10 +11,16 @@
 #include "seccomp-profile.h"
 
 /* Bump when the cache file layout or what the key covers changes. */
-#define SECCOMP_CACHE_FORMAT 1
+#define SECCOMP_CACHE_FORMAT 2
 
 /* Compiles with libseccomp; *ret is malloc'ed, *ret_n instructions. */
 int seccomp_rule_set_compile(const SeccompRuleSet *s, struct sock_filter **ret, size_t *ret_n);
+
+/* Calls newer than libseccomp (seccomp-newer.c): their number on arch, or
+ * -1; and the BPF prefix that handles them and answers ENOSYS past the
+ * newest known number. An empty prefix is *ret == NULL, *ret_n == 0. */
+int seccomp_newer_syscall_nr(uint32_t arch, const char *name);
+int seccomp_newer_prefix(const SeccompRuleSet *s, struct sock_filter **ret, size_t *ret_n);
 
 /* 64 hex digits identifying the BPF that s compiles to with this libseccomp. */
 int seccomp_cache_key(const SeccompRuleSet *s, char key[static DIGEST_STRING_MAX]);

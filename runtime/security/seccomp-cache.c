@@ -57,6 +57,7 @@ int seccomp_cache_key(const SeccompRuleSet *s, char key[static DIGEST_STRING_MAX
         hash_u32(h, v->minor);
         hash_u32(h, v->micro);
         hash_u32(h, s->default_action);
+        hash_u32(h, s->flags);
         hash_u32(h, s->n_arches);
         for (size_t i = 0; i < s->n_arches; i++)
                 hash_u32(h, s->arches[i]);

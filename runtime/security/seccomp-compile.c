@@ -55,11 +55,13 @@ static int add_rule(scmp_filter_ctx ctx, const SeccompEvalRule *r, int nr)
         return 0;
 }
 
-static int export_bpf(scmp_filter_ctx ctx, struct sock_filter **ret, size_t *ret_n)
+static int export_bpf(scmp_filter_ctx ctx, const struct sock_filter *prefix, size_t n_prefix,
+                      struct sock_filter **ret, size_t *ret_n)
 {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ struct sock_filter *f = NULL;
         struct stat st;
+        size_t bytes;
         ssize_t n;
         int r;
 
@@ -73,18 +75,21 @@ static int export_bpf(scmp_filter_ctx ctx, struct sock_filter **ret, size_t *ret
         if (fstat(fd, &st) < 0)
                 return log_error_errno(errno, "fstat seccomp export");
         if (st.st_size <= 0 || st.st_size % sizeof(struct sock_filter) != 0 ||
-            st.st_size / sizeof(struct sock_filter) > BPF_MAXINSNS)
-                return log_error_errno(E2BIG, "seccomp filter of %lld bytes is not loadable",
-                                       (long long)st.st_size);
+            st.st_size / sizeof(struct sock_filter) + n_prefix > BPF_MAXINSNS)
+                return log_error_errno(E2BIG, "seccomp filter of %zu instructions is too long",
+                                       st.st_size / sizeof(struct sock_filter) + n_prefix);
 
-        f = malloc(st.st_size);
+        bytes = n_prefix * sizeof(*f) + st.st_size;
+        f = malloc(bytes);
         if (!f)
                 return log_oom();
-        n = pread(fd, f, st.st_size, 0);
+        if (n_prefix > 0)
+                memcpy(f, prefix, n_prefix * sizeof(*f));
+        n = pread(fd, f + n_prefix, st.st_size, 0);
         if (n != st.st_size)
                 return log_error_errno(n < 0 ? errno : EIO, "read back seccomp export");
 
-        *ret_n = st.st_size / sizeof(struct sock_filter);
+        *ret_n = bytes / sizeof(*f);
         *ret = TAKE_PTR(f);
         return 0;
 }
@@ -92,6 +97,8 @@ static int export_bpf(scmp_filter_ctx ctx, struct sock_filter **ret, size_t *ret
 int seccomp_rule_set_compile(const SeccompRuleSet *s, struct sock_filter **ret, size_t *ret_n)
 {
         _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
+        _cleanup_free_ struct sock_filter *prefix = NULL;
+        size_t n_prefix;
         int r;
 
         ctx = seccomp_init(s->default_action);
@@ -123,5 +130,8 @@ int seccomp_rule_set_compile(const SeccompRuleSet *s, struct sock_filter **ret, 
                         return log_error_errno(r, "add seccomp rule for %s", e->name);
         }
 
-        return export_bpf(ctx, ret, ret_n);
+        r = seccomp_newer_prefix(s, &prefix, &n_prefix);
+        if (r < 0)
+                return log_error_errno(r, "build seccomp rules for calls newer than libseccomp");
+        return export_bpf(ctx, prefix, n_prefix, ret, ret_n);
 }

@@ -193,7 +193,10 @@ static void add_arch(SeccompRuleSet *s, uint32_t a)
 int seccomp_profile_evaluate(const SeccompProfile *p, uint64_t caps, const SeccompHost *host,
                              SeccompRuleSet *ret)
 {
-        SeccompRuleSet s = {.default_action = scmp_action(p->default_action, p->default_errno)};
+        SeccompRuleSet s = {
+            .default_action = scmp_action(p->default_action, p->default_errno),
+            .flags = p->flags,
+        };
         size_t n = 0;
 
         add_arch(&s, host->native_arch);

@@ -5,6 +5,7 @@
  * ignored, as Docker's decoder ignores them. */
 #include <errno.h>
 #include <jansson.h>
+#include <linux/seccomp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -330,6 +331,35 @@ static int parse_arches(JsonProfile *j, json_t *root)
         return 0;
 }
 
+static int parse_flags(JsonProfile *j, json_t *v)
+{
+        static const struct {
+                const char *name;
+                unsigned flag;
+        } known[] = {
+            {"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC},
+            {"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG},
+            {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW},
+        };
+        const char *const *l;
+        int r;
+
+        r = string_list(j, v, "flags", NAME_LEN_MAX, &l);
+        if (r < 0)
+                return r;
+        for (; l && *l; l++) {
+                size_t i;
+
+                for (i = 0; i < ELEMENTSOF(known); i++)
+                        if (streq(*l, known[i].name))
+                                break;
+                if (i == ELEMENTSOF(known))
+                        return bad(j, "flags", "unknown or unsupported flag \"%.64s\"", *l);
+                j->profile.flags |= known[i].flag;
+        }
+        return 0;
+}
+
 static int parse_root(JsonProfile *j, json_t *root)
 {
         SeccompProfile *p = &j->profile;
@@ -354,6 +384,9 @@ static int parse_root(JsonProfile *j, json_t *root)
                 return bad(j, "listenerPath", "seccomp notification is not supported by berth");
 
         r = parse_arches(j, root);
+        if (r < 0)
+                return r;
+        r = parse_flags(j, json_object_get(root, "flags"));
         if (r < 0)
                 return r;
 

@@ -66,6 +66,7 @@ typedef struct SeccompProfile {
         size_t n_arch_map;
         const SeccompRule *rules;
         size_t n_rules;
+        unsigned flags; /* SECCOMP_FILTER_FLAG_* from "flags" */
         /* set for a loaded profile: what seccomp_profile_free() releases */
         void *owner;
 } SeccompProfile;
@@ -99,6 +100,7 @@ typedef struct SeccompRuleSet {
         size_t n_arches;
         SeccompEvalRule *rules;
         size_t n_rules;
+        unsigned flags; /* for seccomp(2), not part of the BPF */
 } SeccompRuleSet;
 
 int seccomp_profile_evaluate(const SeccompProfile *p, uint64_t caps, const SeccompHost *host,

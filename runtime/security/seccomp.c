@@ -14,11 +14,13 @@
 
 struct SeccompProgram {
         struct sock_fprog fprog;
+        unsigned flags;
         bool from_cache;
         struct sock_filter insns[];
 };
 
-static int program_new(struct sock_filter *f, size_t n, bool from_cache, SeccompProgram **ret)
+static int program_new(struct sock_filter *f, size_t n, unsigned flags, bool from_cache,
+                       SeccompProgram **ret)
 {
         SeccompProgram *p = malloc(sizeof(*p) + n * sizeof(*f));
 
@@ -26,6 +28,7 @@ static int program_new(struct sock_filter *f, size_t n, bool from_cache, Seccomp
                 return -ENOMEM;
         memcpy(p->insns, f, n * sizeof(*f));
         p->fprog = (struct sock_fprog){.len = n, .filter = p->insns};
+        p->flags = flags;
         p->from_cache = from_cache;
         *ret = p;
         return 0;
@@ -69,7 +72,7 @@ static int program_build(const SeccompProfile *profile, uint64_t caps, const cha
                         return log_oom();
                 r = seccomp_cache_load(dir, key, &f, &n);
                 if (r >= 0)
-                        return program_new(f, n, true, ret) < 0 ? log_oom() : 0;
+                        return program_new(f, n, set.flags, true, ret) < 0 ? log_oom() : 0;
                 if (r == -EBADMSG)
                         log_warning("seccomp cache %s/%s.bpf is damaged or not ours, rebuilding",
                                     dir, key);
@@ -86,7 +89,7 @@ static int program_build(const SeccompProfile *profile, uint64_t caps, const cha
                 if (k < 0)
                         log_debug_errno(k, "seccomp: not caching in %s", dir);
         }
-        return program_new(f, n, false, ret) < 0 ? log_oom() : 0;
+        return program_new(f, n, set.flags, false, ret) < 0 ? log_oom() : 0;
 }
 
 int seccomp_program_default_full(uint64_t caps, const char *cache_dir, SeccompProgram **ret)
@@ -118,9 +121,9 @@ int seccomp_program_from_file(const char *docker_json_profile, uint64_t caps, Se
 
 int seccomp_program_install(const SeccompProgram *p)
 {
-        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &p->fprog) == 0)
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->flags, &p->fprog) == 0)
                 return 0;
-        if (errno != ENOSYS)
+        if (errno != ENOSYS || p->flags != 0)
                 return -errno;
         /* kernels before 3.17 */
         if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &p->fprog, 0, 0) < 0)

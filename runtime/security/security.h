@@ -25,6 +25,10 @@ uint64_t caps_all(void);
  * Logs the offending name and returns -EINVAL for an unknown one. */
 int caps_parse_list(const char *spec, uint64_t *mask);
 
+/* Docker's --cap-add/--cap-drop rule: base plus add minus drop, except that
+ * dropping ALL keeps exactly what is added (--cap-drop ALL --cap-add X). */
+uint64_t caps_tweak(uint64_t base, uint64_t add, uint64_t drop);
+
 /* Called in the container child as the last privileged step before exec,
  * after setgroups/setgid/setuid (with PR_SET_KEEPCAPS set before the uid
  * switch so the permitted set survived it). Drops the bounding set to caps,

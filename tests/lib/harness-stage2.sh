@@ -10,6 +10,7 @@
 #   DIR/console  file bound over /dev/console (systemd's status output)
 #   DIR/stage    optional: a `meson install --destdir` tree copied into the root
 #   DIR/masks    optional: unit names to mask, one a line
+# /var/lib/berth inside is a tmpfs (see below).
 set -euo pipefail
 
 dir=$1
@@ -24,6 +25,11 @@ step "overlay of / on $root"
 mount -t tmpfs -o mode=0755 berth-harness-upper "$dir/upper"
 mkdir "$dir/upper/upper" "$dir/upper/work"
 mount -t overlay -o "lowerdir=/,upperdir=$dir/upper/upper,workdir=$dir/upper/work" berth-harness "$root"
+
+# overlayfs refuses an upper dir on overlayfs (the root here): berth's state,
+# where containers' writable layers live, gets a file system of its own.
+mkdir -p "$root/var/lib/berth"
+mount -t tmpfs -o mode=0700 berth-harness-state "$root/var/lib/berth"
 
 if [ -d "$dir/stage" ]; then
         step "installing $dir/stage into the root"

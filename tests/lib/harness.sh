@@ -11,9 +11,14 @@
 #   harness_copy_in SRC DST           copy a file or directory tree in
 #   harness_install                   reinstall $BUILD_DIR and daemon-reload
 #   harness_wait TIMEOUT CMD...       retry CMD inside until it succeeds
+#   harness_mkimage DST [OPTION...]   build a test image (mkimage.sh) and copy it in
+#   harness_registry [PORT]           run docker-registry inside on 127.0.0.1:PORT
+#   harness_push_image REF [OPTION...] build a test image and push it to REF
 #   harness_journal [ARG...]          journalctl --no-pager ARG... inside
 #   harness_teardown                  stop it, unmount, remove (idempotent)
 #
+# Call harness_boot in the test's main shell (not in $(...) or a pipeline):
+# the harness lives as long as the shell that booted it.
 # harness_boot installs an EXIT/INT/TERM/HUP trap that calls harness_teardown,
 # so a test that fails halfway still leaves nothing behind. If the test process
 # is SIGKILLed, the kernel kills the harness (parent-death signal), and the
@@ -36,7 +41,8 @@ HARNESS_DEFAULT_MASKS=(
         getty@.service serial-getty@.service console-getty.service
         container-getty@.service getty.target
         systemd-sysctl.service systemd-binfmt.service systemd-modules-load.service
-        kmod-static-nodes.service systemd-pstore.service systemd-timesyncd.service
+        kmod-static-nodes.service modprobe@.service systemd-pstore.service
+        systemd-timesyncd.service
         systemd-networkd.service systemd-networkd.socket
         systemd-networkd-wait-online.service systemd-network-generator.service
         networking.service systemd-resolved.service
@@ -223,8 +229,8 @@ harness_boot() {
 
         local timeout=${HARNESS_BOOT_TIMEOUT:-120} start=$SECONDS pid=
         while [ -z "$pid" ]; do
-                pid=$(cat "/proc/$HARNESS_LAUNCHER_PID/task/$HARNESS_LAUNCHER_PID/children" 2>/dev/null) || true
-                pid=${pid%% *}
+                pid=$(pgrep -P "$HARNESS_LAUNCHER_PID" 2>/dev/null) || true
+                pid=${pid%%$'\n'*}
                 if ! kill -0 "$HARNESS_LAUNCHER_PID" 2>/dev/null; then
                         harness_log "the namespace's init exited during start-up:"
                         cat "$HARNESS_DIR/boot.log" >&2
@@ -315,12 +321,58 @@ harness_copy_in() {
         local src=$1 dst=$2
         if [ -d "$src" ]; then
                 # shellcheck disable=SC2016 # expanded inside
-                tar -C "$src" -cf - . | harness_sh 'mkdir -p "$1" && tar -C "$1" -xpf -' "$dst"
+                tar -C "$src" -cf - . | harness_sh 'mkdir -p "$1" && tar -C "$1" --no-overwrite-dir -xpf -' "$dst"
         else
                 local mode
                 mode=$(stat -c %a "$src") || return 1
                 harness_run install -D -m "$mode" /dev/stdin "$dst" <"$src"
         fi
+}
+
+# harness_mkimage DST [MKIMAGE-OPTION...]: builds a test image with
+# tests/lib/mkimage.sh (see its --help; OCI layout by default) and copies it
+# to DST inside.
+harness_mkimage() {
+        local dst=$1 tmp
+        shift
+        tmp=$(mktemp -d "$HARNESS_DIR/image.XXXXXX")
+        "$HARNESS_LIB_DIR/mkimage.sh" "$@" "$tmp/out" || return 1
+        harness_copy_in "$tmp/out" "$dst" || return 1
+        rm -rf "$tmp"
+}
+
+# harness_registry [PORT]: starts Debian's docker-registry inside, on
+# 127.0.0.1:PORT (default 5000; the network namespace is the harness's own),
+# as the unit harness-registry.service, and waits until it answers.
+harness_registry() {
+        local port=${1:-5000}
+        harness_sh 'mkdir -p /etc/berth-harness && cat >/etc/berth-harness/registry.yml' <<EOF || return 1
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: /var/lib/berth-harness-registry
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$port
+EOF
+        harness_run systemd-run --quiet --unit=harness-registry \
+                docker-registry serve /etc/berth-harness/registry.yml || return 1
+        harness_wait 30 curl -sf -o /dev/null "http://127.0.0.1:$port/v2/"
+}
+
+# harness_push_image REF [MKIMAGE-OPTION...]: builds a test image and pushes
+# it to REF (e.g. 127.0.0.1:5000/busybox:latest) over plain HTTP.
+harness_push_image() {
+        local ref=$1 dir
+        shift
+        dir=/tmp/berth-harness-image.$RANDOM
+        harness_mkimage "$dir" "$@" || return 1
+        harness_run skopeo copy -q --insecure-policy --dest-tls-verify=false \
+                "oci:$dir:latest" "docker://$ref" || return 1
+        harness_run rm -rf "$dir"
 }
 
 # Installs the current build again (after the harness booted) and makes
@@ -343,6 +395,17 @@ harness_dump() {
         echo "----" >&2
 }
 
+# True while PID is a process in this harness's cgroup.
+harness_owns_pid() {
+        local cg
+        cg=$(sed -n 's/^0:://p' "/proc/$1/cgroup" 2>/dev/null) || return 1
+        [ -n "$cg" ] || return 1
+        case "$(harness_cgroup2_root)$cg/" in
+        "$HARNESS_CGROUP"/*) return 0 ;;
+        *) return 1 ;;
+        esac
+}
+
 # harness_teardown [STATUS]: with a non-zero STATUS (the trap passes the
 # test's), shows the journal first. Returns non-zero if anything is left.
 harness_teardown() {
@@ -354,22 +417,20 @@ harness_teardown() {
                 harness_dump
         fi
 
-        if [ -n "${HARNESS_LAUNCHER_PID:-}" ] && kill -0 "$HARNESS_LAUNCHER_PID" 2>/dev/null; then
-                # SIGRTMIN+4 asks systemd for a clean poweroff; give it a moment
-                # (units' ExecStop= run), then kill the PID namespace outright.
-                if [ -n "${HARNESS_PID:-}" ]; then
-                        kill -s SIGRTMIN+4 "$HARNESS_PID" 2>/dev/null || true
-                fi
+        # Signals go by PID only to processes still in the harness's cgroup,
+        # so a PID reused meanwhile is never hit. SIGRTMIN+4 asks systemd for
+        # a clean poweroff (units' ExecStop= run); after 10 s, or once it is
+        # done, the cgroup is killed as a whole.
+        if [ -n "${HARNESS_PID:-}" ] && harness_owns_pid "$HARNESS_PID"; then
+                kill -s SIGRTMIN+4 "$HARNESS_PID" 2>/dev/null || true
                 for i in $(seq 100); do
-                        kill -0 "$HARNESS_LAUNCHER_PID" 2>/dev/null || break
+                        harness_owns_pid "$HARNESS_PID" || break
                         sleep 0.1
                 done
-                if [ -n "${HARNESS_PID:-}" ]; then
-                        kill -KILL "$HARNESS_PID" 2>/dev/null || true
-                fi
-                kill -KILL "$HARNESS_LAUNCHER_PID" 2>/dev/null || true
         fi
+        harness_kill_cgroup "$HARNESS_CGROUP" || rc=1
         if [ -n "${HARNESS_LAUNCHER_PID:-}" ]; then
+                # Our own child: its PID stays ours until this wait.
                 wait "$HARNESS_LAUNCHER_PID" 2>/dev/null || true
         fi
         harness_kill_cgroup "$HARNESS_CGROUP" || rc=1

@@ -54,11 +54,18 @@ fi
 [ "$(harness_run hostname)" = berth-harness ] || fail "hostname is not set"
 [ "$(host_mounts)" = "$mounts_before" ] || fail "booting changed the host's mount table"
 
-# Everything meson installs is at its real path inside.
-while read -r dest; do
-        [ -n "$dest" ] || continue
-        harness_run test -e "$dest" || fail "installed file $dest is missing inside"
-done < <(meson introspect --installed "$BUILD_DIR" | jq -r '.[]')
+# Everything meson installs is at its real path inside, at boot and after a
+# reinstall into the running system.
+check_installed() {
+        local dest
+        while read -r dest; do
+                [ -n "$dest" ] || continue
+                harness_run test -e "$dest" || fail "installed file $dest is missing inside ($1)"
+        done < <(meson introspect --installed "$BUILD_DIR" | jq -r '.[]')
+}
+check_installed "at boot"
+harness_install || fail "harness_install failed"
+check_installed "after harness_install"
 
 # A transient service's output reaches the journal.
 harness_run systemd-run --quiet --wait --unit=hello -p Type=oneshot echo hello-from-harness
@@ -120,7 +127,7 @@ for _ in $(seq 600); do
 done
 [ -s "$work/killed" ] || fail "the killed script did not boot"
 kill -KILL "$killed"
-wait "$killed" || true
+wait "$killed" 2>/dev/null || true
 # The kernel kills the harness; the next boot clears the cgroup and temp dir.
 HARNESS_INSTALL=0 harness_boot
 harness_teardown 0 || fail "teardown reported leftovers"

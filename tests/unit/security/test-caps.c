@@ -69,6 +69,21 @@ static void test_lists(void)
                   -EINVAL);
 }
 
+static void test_tweak(void)
+{
+        const uint64_t d = caps_default(), all = caps_all();
+        const uint64_t admin = 1ULL << CAP_SYS_ADMIN, chown = 1ULL << CAP_CHOWN;
+
+        CHECK_INT(caps_tweak(d, 0, 0), d);
+        CHECK_INT(caps_tweak(d, admin, 0), d | admin);
+        CHECK_INT(caps_tweak(d, 0, chown), d & ~chown);
+        CHECK_INT(caps_tweak(d, admin, admin), d);   /* drop wins */
+        CHECK_INT(caps_tweak(d, admin, all), admin); /* --cap-drop ALL --cap-add SYS_ADMIN */
+        CHECK_INT(caps_tweak(d, all, 0), all);
+        CHECK_INT(caps_tweak(d, all, chown), all & ~chown);
+        CHECK_INT(caps_tweak(d, 0, all), 0);
+}
+
 static uint64_t status_caps(const char *field)
 {
         _cleanup_free_ char *s = NULL;
@@ -157,6 +172,7 @@ int main(void)
 {
         test_names();
         test_lists();
+        test_tweak();
         in_child(child_root, false);
         in_child(child_all, false);
         /* a uid switch inside an unmapped user namespace is impossible */
