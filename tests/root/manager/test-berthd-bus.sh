@@ -33,7 +33,7 @@ cleanup() {
         for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
         for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
         [ -f "$work/dbus.pid" ] && kill "$(cat "$work/dbus.pid")" 2>/dev/null
-        rm -rf "$work"
+        [ -n "${KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -100,8 +100,9 @@ grep -q 'Member=TransferRemoved' "$work/monitor.txt" || fail "no TransferRemoved
 grep -A20 'Member=TransferRemoved' "$work/monitor.txt" | grep -q 'STRING "done"' ||
         fail "the transfer did not end with \"done\""
 grep -q 'Member=PropertiesChanged' "$work/monitor.txt" || fail "no progress signals"
-grep -A30 'Member=PropertiesChanged' "$work/monitor.txt" | grep -q '"BytesDone"' ||
-        fail "PropertiesChanged without BytesDone"
+# within a PropertiesChanged message (each message starts with a "Member=" line)
+awk '/Member=/ {pc = /Member=PropertiesChanged/} pc && /"BytesDone"/ {found = 1} END {exit !found}' \
+        "$work/monitor.txt" || fail "no PropertiesChanged carried BytesDone"
 grep -q 'Member=ImageNew' "$work/monitor.txt" || fail "no ImageNew signal"
 [ "$(grep -c 'layer sha256:.* pulled' "$work/berthd.log")" = 2 ] ||
         fail "expected one log line per layer (2 layers)"
