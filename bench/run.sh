@@ -20,6 +20,10 @@ tests/lib/mkimage.sh "$work/oci" >/dev/null
 harness_boot
 trap 'harness_teardown $?; rm -rf "$work"' EXIT
 harness_copy_in "$work/oci" /srv/oci
+# BERTH_TEST_RUNTIME: a berth-runtime built elsewhere, as in the tests
+if [ -n "${BERTH_TEST_RUNTIME:-}" ]; then
+        harness_copy_in "$BERTH_TEST_RUNTIME" "$HARNESS_BERTH_RUNTIME"
+fi
 
 # the same image in both stores: berth's through a loopback registry, podman's
 # straight from the OCI layout
