@@ -44,18 +44,18 @@ harness_sh 'printf "[Registry]\nHost=127.0.0.1:5000\nInsecure=yes\n" >/etc/berth
 harness_sh 'printf "[Service]\nEnvironment=BERTH_REGISTRIES_DIR=/etc/berth-bench\n" >/etc/systemd/system/berthd.service.d/bench.conf'
 harness_run systemctl daemon-reload
 harness_run berthctl pull -q 127.0.0.1:5000/bench/busybox:latest
-harness_run podman pull -q oci:/srv/oci:latest >/dev/null
-podman_image=$(harness_run podman images -q | head -1)
+podman_image=$(harness_run podman pull -q oci:/srv/oci:latest | tail -1)
 
 # warm both, then alternate; each sample is one full command, in ns
 harness_sh '
         b() { berthctl run --rm 127.0.0.1:5000/bench/busybox:latest /bin/true; }
         p() { podman run --rm --network none "$1" /bin/true; }
-        b && p "$1" >/dev/null
+        b || { echo "berthctl run failed" >&2; exit 1; }
+        p "$1" >/dev/null || { echo "podman run failed" >&2; exit 1; }
         for i in $(seq "$2"); do
                 s=$(date +%s%N); b; e=$(date +%s%N); echo "berth $((e - s))"
                 s=$(date +%s%N); p "$1" >/dev/null; e=$(date +%s%N); echo "podman $((e - s))"
-        done' sh "$podman_image" "$rounds" >"$work/samples"
+        done' "$podman_image" "$rounds" >"$work/samples"
 
 median() { grep "^$1 " "$work/samples" | awk '{print $2}' | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 b=$(median berth)
