@@ -18,6 +18,8 @@ static const struct {
     {"images", verb_images, "List images"},
     {"pull", verb_pull, "Pull an image from a registry"},
     {"rmi", verb_rmi, "Remove images"},
+    {"load", verb_load, "Load images from an archive"},
+    {"save", verb_save, "Save an image as an archive"},
     {"ps", verb_ps, "List containers"},
     {"create", verb_create, "Create a container"},
     {"run", verb_run, "Run a container"},

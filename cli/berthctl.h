@@ -45,3 +45,6 @@ int verb_logs(Ctl *ctl, int argc, char **argv);
 
 /* Pulls ref through berthd, showing progress; quiet: no progress. */
 int pull_image(Ctl *ctl, const char *ref, bool quiet);
+int run_transfer(Ctl *ctl, sd_bus_message *call, const char *label, bool quiet, char ***ret_images);
+int verb_load(Ctl *ctl, int argc, char **argv);
+int verb_save(Ctl *ctl, int argc, char **argv);

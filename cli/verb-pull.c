@@ -8,6 +8,7 @@
 
 #include "berthctl.h"
 #include "macro.h"
+#include "strv.h"
 #include "table.h"
 
 #define MAX_LAYERS 128
@@ -29,7 +30,8 @@ typedef struct PullView {
         uint64_t done, total;
         int last_percent;
         unsigned drawn_lines;
-        char *result; /* set by TransferRemoved */
+        char *result;  /* set by TransferRemoved */
+        char **images; /* ImageNew seen meanwhile */
 } PullView;
 
 static void bar(char *buf, size_t n, uint64_t done, uint64_t total)
@@ -180,19 +182,29 @@ static int on_transfer_removed(sd_bus_message *m, void *userdata, sd_bus_error *
         return 0;
 }
 
-int pull_image(Ctl *ctl, const char *ref, bool quiet)
+static int on_image_new(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        PullView *v = userdata;
+        const char *id, *path;
+
+        if (sd_bus_message_read(m, "so", &id, &path) >= 0 && v->path && !v->result)
+                (void)strv_extend(&v->images, id);
+        return 0;
+}
+
+/* Sends call (a method returning a Transfer), follows the transfer to its
+ * end and shows its progress. ret_images: what ImageNew announced. */
+int run_transfer(Ctl *ctl, sd_bus_message *call, const char *label, bool quiet, char ***ret_images)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL, *props = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_free_ char *path = NULL;
-        PullView v = {.ref = ref, .quiet = quiet, .tty = isatty(STDOUT_FILENO), .last_percent = -1};
+        PullView v = {
+            .ref = label, .quiet = quiet, .tty = isatty(STDOUT_FILENO), .last_percent = -1};
+        sd_bus *bus = ctl->bus;
         const char *p;
-        sd_bus *bus;
         int r;
 
-        r = ctl_bus(ctl, &bus);
-        if (r < 0)
-                return r;
         /* watch before asking, so a quick transfer's end is not missed */
         r = sd_bus_add_match(bus, NULL,
                              "type='signal',sender='org.berth1',interface='org.freedesktop.DBus."
@@ -203,18 +215,19 @@ int pull_image(Ctl *ctl, const char *ref, bool quiet)
                 r = sd_bus_match_signal(bus, NULL, "org.berth1", "/org/berth1",
                                         "org.berth1.Manager", "TransferRemoved",
                                         on_transfer_removed, &v);
+        if (r >= 0)
+                r = sd_bus_match_signal(bus, NULL, "org.berth1", "/org/berth1",
+                                        "org.berth1.Manager", "ImageNew", on_image_new, &v);
         if (r < 0)
                 return ctl_error(NULL, r, "watch the transfer");
 
-        r = ctl_call(ctl, "PullImage", &reply, "pull", "s", ref);
+        r = ctl_send(ctl, call, &reply, label);
         if (r < 0)
                 return r;
         r = sd_bus_message_read(reply, "o", &p);
         if (r < 0 || !(path = strdup(p)))
-                return ctl_error(NULL, r, "pull");
+                return ctl_error(NULL, r, label);
         v.path = path;
-        if (!quiet)
-                printf("Pulling %s\n", ref);
         /* a joined transfer may be halfway: show where it is */
         if (sd_bus_call_method(bus, "org.berth1", path, "org.freedesktop.DBus.Properties", "GetAll",
                                &e, &props, "s", "org.berth1.Transfer") >= 0 &&
@@ -225,19 +238,42 @@ int pull_image(Ctl *ctl, const char *ref, bool quiet)
         while (!v.result) {
                 r = sd_bus_process(bus, NULL);
                 if (r < 0)
-                        return ctl_error(NULL, r, "pull");
+                        return ctl_error(NULL, r, label);
                 if (r == 0 && (r = sd_bus_wait(bus, UINT64_MAX)) < 0)
-                        return ctl_error(NULL, r, "pull");
+                        return ctl_error(NULL, r, label);
         }
         if (streq(v.result, "done")) {
-                if (!quiet)
-                        printf("Pulled %s\n", ref);
                 free(v.result);
+                if (ret_images)
+                        *ret_images = TAKE_PTR(v.images);
+                strv_free(v.images);
                 return 0;
         }
-        fprintf(stderr, "berthctl: pull %s: %s\n", ref, v.result);
+        fprintf(stderr, "berthctl: %s: %s\n", label, v.result);
         free(v.result);
+        strv_free(v.images);
         return -EIO;
+}
+
+int pull_image(Ctl *ctl, const char *ref, bool quiet)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        _cleanup_free_ char *label = NULL;
+        int r;
+
+        if (asprintf(&label, "pull %s", ref) < 0)
+                return -ENOMEM;
+        r = ctl_new_call(ctl, "PullImage", &m);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", ref);
+        if (r < 0)
+                return ctl_error(NULL, r, label);
+        if (!quiet)
+                printf("Pulling %s\n", ref);
+        r = run_transfer(ctl, m, label, quiet, NULL);
+        if (r >= 0 && !quiet)
+                printf("Pulled %s\n", ref);
+        return r;
 }
 
 int verb_pull(Ctl *ctl, int argc, char **argv)

@@ -221,6 +221,53 @@ static int method_pull_image(sd_bus_message *call, void *userdata, sd_bus_error 
         return sd_bus_reply_method_return(call, "o", t->object_path);
 }
 
+static int method_import_image(sd_bus_message *call, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        const char *name;
+        Transfer *t;
+        int fd, r;
+
+        manager_touch(m);
+        r = sd_bus_message_read(call, "hs", &fd, &name);
+        if (r < 0)
+                return r;
+        if (!isempty(name) && !reference_is_plausible(name))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "invalid image reference");
+        r = polkit_verify(m, call, POLKIT_ACTION_MANAGE_IMAGES, error);
+        if (r <= 0)
+                return r < 0 ? r : 1; /* 1: handled; polkit's answer dispatches it again */
+        r = transfer_import(m, fd, isempty(name) ? NULL : name, &t, error);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(call, "o", t->object_path);
+}
+
+static int method_export_image(sd_bus_message *call, void *userdata, sd_bus_error *error)
+{
+        _cleanup_(image_freep) Image *image = NULL;
+        Manager *m = userdata;
+        const char *ref;
+        Transfer *t;
+        int fd, r;
+
+        manager_touch(m);
+        r = sd_bus_message_read(call, "sh", &ref, &fd);
+        if (r < 0)
+                return r;
+        r = resolve_image(m, ref, &image, error);
+        if (r < 0)
+                return r;
+        r = polkit_verify(m, call, POLKIT_ACTION_MANAGE_IMAGES, error);
+        if (r <= 0)
+                return r < 0 ? r : 1; /* 1: handled; polkit's answer dispatches it again */
+        r = transfer_export(m, image->id, fd, &t, error);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(call, "o", t->object_path);
+}
+
 static int method_list_containers(sd_bus_message *call, void *userdata, sd_bus_error *error)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -369,6 +416,10 @@ const sd_bus_vtable manager_vtable[] = {
                              method_get_image, UNPRIV),
     SD_BUS_METHOD_WITH_NAMES("PullImage", "s", SD_BUS_PARAM(reference), "o", SD_BUS_PARAM(transfer),
                              method_pull_image, UNPRIV),
+    SD_BUS_METHOD_WITH_NAMES("ImportImage", "hs", SD_BUS_PARAM(fd) SD_BUS_PARAM(name), "o",
+                             SD_BUS_PARAM(transfer), method_import_image, UNPRIV),
+    SD_BUS_METHOD_WITH_NAMES("ExportImage", "sh", SD_BUS_PARAM(image) SD_BUS_PARAM(fd), "o",
+                             SD_BUS_PARAM(transfer), method_export_image, UNPRIV),
     SD_BUS_METHOD_WITH_NAMES("RemoveImage", "s", SD_BUS_PARAM(image), "", , method_remove_image,
                              UNPRIV),
     SD_BUS_METHOD_WITH_NAMES("ListContainers", "", , "a(sssssto)", SD_BUS_PARAM(containers),

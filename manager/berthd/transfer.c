@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -48,7 +49,7 @@ static void transfer_free(Transfer *t)
         free(t->reference);
         free(t->object_path);
         free(t->error_message);
-        free(t->image_id);
+        strv_free(t->image_ids);
         free(t);
 }
 
@@ -155,11 +156,10 @@ int transfer_handle_line(Transfer *t, char *line)
                 return l->digest && l->state ? 0 : -ENOMEM;
         }
         case 'I':
-                if (n != 2 || !digest_is_valid(fields[1]))
+                if (n != 2 || !digest_is_valid(fields[1]) ||
+                    strv_length(t->image_ids) >= MAX_LAYERS)
                         return -EBADMSG;
-                free(t->image_id);
-                t->image_id = strdup(fields[1]);
-                return t->image_id ? 0 : -ENOMEM;
+                return strv_extend(&t->image_ids, fields[1]);
         }
         return -EBADMSG;
 }
@@ -167,11 +167,12 @@ int transfer_handle_line(Transfer *t, char *line)
 static void transfer_finish(Transfer *t)
 {
         Manager *m = t->manager;
-        _cleanup_free_ char *result = NULL, *image_path = NULL;
-        bool ok = t->exit_status == 0 && t->image_id;
+        _cleanup_free_ char *result = NULL;
+        bool ok = t->exit_status == 0 && (t->image_ids || streq(t->type, "export"));
 
         if (ok) {
-                log_info("%s %s: done, image %s", t->type, t->reference, t->image_id);
+                log_info("%s %s: done%s%s", t->type, t->reference, t->image_ids ? ", image " : "",
+                         t->image_ids ? t->image_ids[0] : "");
                 result = strdup("done");
         } else if (t->cancelled) {
                 log_info("%s %s: canceled", t->type, t->reference);
@@ -182,9 +183,13 @@ static void transfer_finish(Transfer *t)
                 if (asprintf(&result, "failed: %s", t->error_message ?: "the worker failed") < 0)
                         result = NULL;
         }
-        if (ok && image_object_path(t->image_id, &image_path) >= 0) {
+        STRV_FOREACH (id, ok ? t->image_ids : NULL) {
+                _cleanup_free_ char *image_path = NULL;
+
+                if (image_object_path(*id, &image_path) < 0)
+                        continue;
                 (void)sd_bus_emit_signal(m->bus, BERTH_OBJECT_PATH, BERTH_IFACE_MANAGER, "ImageNew",
-                                         "so", t->image_id, image_path);
+                                         "so", *id, image_path);
                 (void)sd_bus_emit_object_added(m->bus, image_path);
         }
         (void)sd_bus_emit_signal(m->bus, BERTH_OBJECT_PATH, BERTH_IFACE_MANAGER, "TransferRemoved",
@@ -246,10 +251,14 @@ static int on_worker_exit(sd_event_source *s, const siginfo_t *si, void *userdat
 
 static const char *worker_path(void)
 {
-        return getenv("BERTH_PULL_WORKER") ?: BERTH_LIBEXECDIR "/berthd-pull";
+        return getenv("BERTH_WORKER") ?: BERTH_LIBEXECDIR "/berthd-worker";
 }
 
-static int spawn_worker(Transfer *t, const char *store_root)
+#define WORKER_ARCHIVE_FD 3
+
+/* arg may be NULL; archive_fd (or -1) becomes the worker's fd 3 */
+static int spawn_worker(Transfer *t, const char *store_root, const char *verb, const char *arg,
+                        int archive_fd)
 {
         _cleanup_close_pair_ int p[2] = {-EBADF, -EBADF};
         const char *path = worker_path();
@@ -270,7 +279,12 @@ static int spawn_worker(Transfer *t, const char *store_root)
                 if (dup2(p[1], STDOUT_FILENO) < 0 ||
                     (devnull >= 0 && dup2(devnull, STDIN_FILENO) < 0))
                         _exit(127);
-                execl(path, path, "--store", store_root, "--", t->reference, (char *)NULL);
+                if (archive_fd == WORKER_ARCHIVE_FD) {
+                        if (fcntl(archive_fd, F_SETFD, 0) < 0)
+                                _exit(127);
+                } else if (archive_fd >= 0 && dup2(archive_fd, WORKER_ARCHIVE_FD) < 0)
+                        _exit(127);
+                execl(path, path, "--store", store_root, verb, arg, (char *)NULL);
                 fprintf(stderr, "berthd: execute %s: %m\n", path);
                 _exit(127);
         }
@@ -279,7 +293,8 @@ static int spawn_worker(Transfer *t, const char *store_root)
         return 0;
 }
 
-static int transfer_start(Manager *m, const char *type, const char *ref, Transfer **ret)
+static int transfer_start(Manager *m, const char *type, const char *ref, const char *arg,
+                          int archive_fd, Transfer **ret)
 {
         Transfer *t;
         int r;
@@ -298,7 +313,7 @@ static int transfer_start(Manager *m, const char *type, const char *ref, Transfe
                 r = -ENOMEM;
                 goto fail;
         }
-        r = spawn_worker(t, m->state_dir);
+        r = spawn_worker(t, m->state_dir, type, arg, archive_fd);
         if (r < 0)
                 goto fail;
         r = sd_event_add_io(m->event, &t->io_source, t->pipe_fd, EPOLLIN, on_output, t);
@@ -337,9 +352,56 @@ int transfer_pull(Manager *m, const char *ref, Transfer **ret, sd_bus_error *err
                         *ret = t;
                         return 0;
                 }
-        r = transfer_start(m, "pull", normalised, ret);
+        r = transfer_start(m, "pull", normalised, normalised, -EBADF, ret);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "cannot start pulling %s: %m", ref);
+        return 0;
+}
+
+/* The client's fd must be a readable (import) or writable (export) file,
+ * pipe or socket, nothing else. */
+static int check_fd(int fd, bool write, sd_bus_error *error)
+{
+        struct stat st;
+        int flags, mode;
+
+        flags = fcntl(fd, F_GETFL);
+        if (flags < 0 || fstat(fd, &st) < 0)
+                return sd_bus_error_set_errnof(error, errno, "unusable file descriptor: %m");
+        mode = flags & O_ACCMODE;
+        if ((flags & O_PATH) || (write ? mode == O_RDONLY : mode == O_WRONLY))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "the file descriptor is not open for %s",
+                                         write ? "writing" : "reading");
+        if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "the file descriptor must be a file, pipe or socket");
+        return 0;
+}
+
+int transfer_import(Manager *m, int fd, const char *name, Transfer **ret, sd_bus_error *error)
+{
+        int r;
+
+        r = check_fd(fd, false, error);
+        if (r < 0)
+                return r;
+        r = transfer_start(m, "import", name ?: "archive", name, fd, ret);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "cannot start the import: %m");
+        return 0;
+}
+
+int transfer_export(Manager *m, const char *image, int fd, Transfer **ret, sd_bus_error *error)
+{
+        int r;
+
+        r = check_fd(fd, true, error);
+        if (r < 0)
+                return r;
+        r = transfer_start(m, "export", image, image, fd, ret);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "cannot start the export: %m");
         return 0;
 }
 
@@ -398,7 +460,9 @@ static int method_cancel(sd_bus_message *call, void *userdata, sd_bus_error *err
         int r;
 
         manager_touch(t->manager);
-        r = polkit_verify(t->manager, call, POLKIT_ACTION_PULL, error);
+        r = polkit_verify(t->manager, call,
+                          streq(t->type, "pull") ? POLKIT_ACTION_PULL : POLKIT_ACTION_MANAGE_IMAGES,
+                          error);
         if (r <= 0)
                 return r < 0 ? r : 1; /* 1: handled; polkit's answer dispatches it again */
         /* the worker cancels on SIGTERM and the store drops what it wrote;

@@ -20,7 +20,7 @@ typedef struct TransferLayer {
 struct Transfer {
         Manager *manager;
         uint32_t id;
-        char *type; /* pull */
+        char *type; /* pull, import, export */
         char *reference;
         char *object_path;
 
@@ -40,13 +40,17 @@ struct Transfer {
         TransferLayer *next_layers; /* being received */
         size_t n_next_layers;
         char *error_message;
-        char *image_id;
+        char **image_ids; /* committed by the worker */
         int logged_percent;
         Transfer *next;
 };
 
 /* Starts a pull of ref, or returns the running pull of the same reference. */
 int transfer_pull(Manager *m, const char *ref, Transfer **ret, sd_bus_error *error);
+/* Import an archive read from fd / export an image to fd (the transfer
+ * keeps its own copy of fd). name may be NULL: the archive's names. */
+int transfer_import(Manager *m, int fd, const char *name, Transfer **ret, sd_bus_error *error);
+int transfer_export(Manager *m, const char *image, int fd, Transfer **ret, sd_bus_error *error);
 Transfer *transfer_find(Manager *m, uint32_t id);
 void transfers_cancel_all(Manager *m);
 

@@ -19,7 +19,7 @@ fail() {
 [ "$(id -u)" = 0 ] || skip "needs root (image store ownership, layer extraction)"
 berthd=$BUILD_DIR/manager/berthd/berthd
 berthctl=$BUILD_DIR/cli/berthctl
-export BERTH_PULL_WORKER=$BUILD_DIR/manager/berthd/berthd-pull
+export BERTH_WORKER=$BUILD_DIR/manager/berthd/berthd-worker
 mkimage=$SOURCE_DIR/tests/lib/mkimage.sh
 [ -x "$berthd" ] || skip "berthd is not built (store or registry library missing)"
 [ -x "$mkimage" ] || skip "tests/lib/mkimage.sh is not there yet"
@@ -185,6 +185,7 @@ expect_error "invalid image reference" GetImage s ""
 bus tree --list org.berth1 | grep -q '/container/x$' && fail "a refused CreateContainer left an object"
 [ ! -e "$work/state/containers/x" ] || fail "a refused CreateContainer left a record"
 
+
 # --- records persist across berthd restarts --------------------------------------
 kill "$berthd_pid"
 wait "$berthd_pid" || true
@@ -203,6 +204,15 @@ for _ in $(seq 60); do kill -0 "$berthd_pid" 2>/dev/null || break; sleep 0.1; do
 kill -0 "$berthd_pid" 2>/dev/null && fail "berthd did not exit when idle"
 grep -q "idle, exiting" "$work/berthd.log" || fail "no idle exit logged"
 start_berthd 0
+
+# --- save and load ---------------------------------------------------------------
+"$berthctl" save -o "$work/saved.tar" "$ref" || fail "save failed"
+tar -tf "$work/saved.tar" | grep -q '^index.json$' || fail "save did not write an OCI layout"
+"$berthctl" save "$ref" | "$berthctl" load --name 127.0.0.1:$port/test/copy:v1 >"$work/load.txt" ||
+        fail "save | load failed"
+grep -q "Loaded image: sha256:" "$work/load.txt" || fail "load did not report the image"
+"$berthctl" images | grep -q "test/copy:v1" || fail "the loaded image is not listed under its name"
+"$berthctl" rmi "127.0.0.1:$port/test/copy:v1" >/dev/null || fail "rmi of the loaded name failed"
 
 "$berthctl" rm web >/dev/null || fail "rm web failed"
 [ ! -e "$work/state/containers/web" ] || fail "rm left the record"
