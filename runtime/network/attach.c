@@ -104,7 +104,18 @@ static int detach_locked(const NetworkContext *ctx, int run_fd, const Record *re
         nl_close(&nl);
         ipam_entries_free(left, n_left);
 
-        k = nft_detach(ctx, rec, n_left == 0, !networks_active(run_fd));
+        if (n_left == 0)
+                k = nft_detach(ctx, rec, true, !networks_active(run_fd));
+        else {
+                k = nft_ports_fast(ctx, rec, false);
+                if (k == -ENOENT) /* no table: nothing to remove */
+                        k = 0;
+                else if (k == -E2BIG)
+                        k = nft_detach(ctx, rec, false, false);
+                else if (k < 0)
+                        k = log_error_errno(k, "Failed to remove the published ports of %s",
+                                            rec->container);
+        }
         if (k < 0 && r == 0)
                 r = k;
         if (r < 0)
@@ -302,7 +313,7 @@ static int resolve_ports(const NetworkContext *ctx, int run_fd, const NetworkSpe
         return 0;
 }
 
-static int ensure_bridge(Netlink *nl, const Network *n)
+static int ensure_bridge(Netlink *nl, const Network *n, bool *created)
 {
         char path[128];
         int index, r;
@@ -318,6 +329,7 @@ static int ensure_bridge(Netlink *nl, const Network *n)
                 r = nl_transact(nl, NULL, NULL, NULL);
         if (r < 0)
                 return log_error_errno(r, "Failed to create bridge %s", n->interface);
+        *created = true;
         index = link_get_index(nl, n->interface);
         if (index < 0)
                 return log_error_errno(index, "Failed to look up bridge %s", n->interface);
@@ -342,7 +354,7 @@ static int ensure_bridge(Netlink *nl, const Network *n)
         return index;
 }
 
-static int plumb(const Network *n, const Record *rec, int netns_fd)
+static int plumb(const Network *n, const Record *rec, int netns_fd, bool *created)
 {
         Netlink host = {.fd = -EBADF}, inner = {.fd = -EBADF};
         int bridge, eth0, r;
@@ -350,7 +362,7 @@ static int plumb(const Network *n, const Record *rec, int netns_fd)
         r = nl_open(&host);
         if (r < 0)
                 return log_error_errno(r, "Failed to open a netlink socket");
-        bridge = ensure_bridge(&host, n);
+        bridge = ensure_bridge(&host, n, created);
         if (bridge < 0) {
                 nl_close(&host);
                 return bridge;
@@ -388,6 +400,88 @@ static int plumb(const Network *n, const Record *rec, int netns_fd)
                 return log_error_errno(r, "Failed to configure eth0 of container %s",
                                        rec->container);
         return 0;
+}
+
+static void records_free(Record **l, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                record_free(l[i]);
+        free(l);
+}
+
+/* All other attachment records, to rebuild the table from. */
+static int load_others(int run_fd, const char *self, Record ***ret, size_t *ret_n)
+{
+        _cleanup_closedir_ DIR *d = NULL;
+        Record **l = NULL;
+        size_t n = 0;
+        struct dirent *de;
+        int fd;
+
+        *ret = NULL;
+        *ret_n = 0;
+        fd = openat(run_fd, "containers", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return 0;
+        d = fdopendir(fd);
+        if (!d) {
+                safe_close(fd);
+                return negative_errno();
+        }
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *name = NULL;
+                size_t len = strlen(de->d_name);
+                Record *rec, **nl;
+
+                if (len <= 5 || !streq(de->d_name + len - 5, ".json"))
+                        continue;
+                name = strndup(de->d_name, len - 5);
+                if (!name) {
+                        records_free(l, n);
+                        return -ENOMEM;
+                }
+                if (streq(name, self) || record_load(run_fd, name, &rec) < 0)
+                        continue;
+                nl = realloc(l, (n + 1) * sizeof(*l));
+                if (!nl) {
+                        record_free(rec);
+                        records_free(l, n);
+                        return -ENOMEM;
+                }
+                l = nl;
+                l[n++] = rec;
+        }
+        *ret = l;
+        *ret_n = n;
+        return 0;
+}
+
+/* The common case, a container joining a network that is up, only adds its
+ * port elements. The whole table is (re)written when the network just came
+ * up or the table is gone (someone ran `nft flush ruleset`): then the
+ * elements of every attached container are restored along with it. */
+static int nft_update(const NetworkContext *ctx, int run_fd, const Network *n, const Record *rec,
+                      bool created)
+{
+        Record **others = NULL;
+        size_t n_others = 0;
+        int r;
+
+        if (!created) {
+                r = nft_table_exists(ctx);
+                if (r > 0) {
+                        r = nft_ports_fast(ctx, rec, true);
+                        if (r != -E2BIG)
+                                return r;
+                } else if (r < 0)
+                        return log_error_errno(r, "Failed to look up table ip %s", ctx->table);
+        }
+        r = load_others(run_fd, rec->container, &others, &n_others);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the network records");
+        r = nft_attach(ctx, n, rec, others, n_others);
+        records_free(others, n_others);
+        return r;
 }
 
 static int make_attachment(const NetworkContext *ctx, const Network *n, const Record *rec,
@@ -516,6 +610,7 @@ static int attach_locked(NetworkContext *ctx, int run_fd, const NetworkSpec *spe
         _cleanup_(record_freep) Record *rec = calloc(1, sizeof(Record)), *old = NULL;
         _cleanup_(network_freep) Network *n = NULL;
         _cleanup_close_ int netns_fd = -EBADF;
+        bool created = false;
         char path[64];
         int r;
 
@@ -561,9 +656,9 @@ static int attach_locked(NetworkContext *ctx, int run_fd, const NetworkSpec *spe
                 log_error_errno(r, "Failed to save the network record of %s", rec->container);
                 goto fail;
         }
-        r = plumb(n, rec, netns_fd);
+        r = plumb(n, rec, netns_fd, &created);
         if (r >= 0)
-                r = nft_attach(ctx, n, rec);
+                r = nft_update(ctx, run_fd, n, rec, created);
         if (r == -EEXIST)
                 r = log_error_errno(EADDRINUSE,
                                     "PublishPort=: a host port of container %s is already "

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/rtnetlink.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -11,13 +12,13 @@
 #include "macro.h"
 #include "netlink.h"
 
-int nl_open(Netlink *nl)
+int nl_open_protocol(Netlink *nl, int protocol)
 {
         struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
         int one = 1;
 
         *nl = (Netlink){.fd = -EBADF};
-        nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+        nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
         if (nl->fd < 0)
                 return negative_errno();
         /* Extended acks carry the kernel's text for EINVAL and friends. */
@@ -29,6 +30,11 @@ int nl_open(Netlink *nl)
         }
         nl->seq = 1;
         return 0;
+}
+
+int nl_open(Netlink *nl)
+{
+        return nl_open_protocol(nl, NETLINK_ROUTE);
 }
 
 int nl_open_in_netns(Netlink *nl, int netns_fd)
@@ -63,6 +69,11 @@ static struct nlmsghdr *current(Netlink *nl)
 
 void *nl_msg_begin(Netlink *nl, uint16_t type, uint16_t flags, size_t hdr_len)
 {
+        return nl_msg_begin_flags(nl, type, flags | NLM_F_ACK, hdr_len);
+}
+
+void *nl_msg_begin_flags(Netlink *nl, uint16_t type, uint16_t flags, size_t hdr_len)
+{
         size_t need = NLMSG_LENGTH(hdr_len);
         struct nlmsghdr *h;
 
@@ -72,7 +83,7 @@ void *nl_msg_begin(Netlink *nl, uint16_t type, uint16_t flags, size_t hdr_len)
         h = current(nl);
         memset(h, 0, NLMSG_ALIGN(need));
         h->nlmsg_type = type;
-        h->nlmsg_flags = flags | NLM_F_REQUEST | NLM_F_ACK;
+        h->nlmsg_flags = flags | NLM_F_REQUEST;
         h->nlmsg_seq = nl->seq++;
         h->nlmsg_len = need;
         if (nl->pending == 0)
@@ -160,23 +171,33 @@ void nl_parse_attrs(const struct nlmsghdr *h, size_t hdr_len, const struct rtatt
                         tb[a->rta_type] = a;
 }
 
+int nl_flush(Netlink *nl)
+{
+        ssize_t n = send(nl->fd, nl->buf, nl->len, 0);
+
+        nl->len = 0;
+        return n < 0 ? negative_errno() : 0;
+}
+
 int nl_transact(Netlink *nl, nl_reply_fn fn, void *userdata, int *ret_failed)
 {
         char rbuf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
         uint32_t first = nl->first_seq, last = nl->seq - 1;
-        unsigned acked = 0, count = nl->pending;
         int first_error = 0, failed = -1;
+        bool done = false;
         ssize_t n;
+        int r;
 
-        if (count == 0)
+        if (nl->pending == 0)
                 return 0;
         nl->pending = 0;
-        n = send(nl->fd, nl->buf, nl->len, 0);
-        nl->len = 0;
-        if (n < 0)
-                return negative_errno();
+        if (nl->len > 0 && (r = nl_flush(nl)) < 0)
+                return r;
 
-        while (acked < count) {
+        /* The kernel answers in order, so the acknowledgement of the last
+         * message (which must ask for one) ends the exchange; errors of
+         * earlier messages have arrived by then. */
+        while (!done) {
                 n = recv(nl->fd, rbuf, sizeof(rbuf), 0);
                 if (n < 0) {
                         if (errno == EINTR)
@@ -185,24 +206,24 @@ int nl_transact(Netlink *nl, nl_reply_fn fn, void *userdata, int *ret_failed)
                 }
                 for (struct nlmsghdr *h = (struct nlmsghdr *)rbuf; NLMSG_OK(h, (size_t)n);
                      h = NLMSG_NEXT(h, n)) {
+                        int k = 0;
+
                         if (h->nlmsg_seq < first || h->nlmsg_seq > last)
                                 continue;
                         if (h->nlmsg_type == NLMSG_ERROR) {
                                 const struct nlmsgerr *e = NLMSG_DATA(h);
 
-                                acked++;
-                                if (e->error < 0 && first_error == 0) {
-                                        first_error = e->error;
-                                        failed = (int)(h->nlmsg_seq - first);
-                                }
+                                k = e->error;
+                                if (h->nlmsg_seq == last)
+                                        done = true;
                         } else if (h->nlmsg_type == NLMSG_DONE) {
-                                acked++;
-                        } else if (fn) {
-                                int r = fn(h, userdata);
-                                if (r < 0 && first_error == 0) {
-                                        first_error = r;
-                                        failed = (int)(h->nlmsg_seq - first);
-                                }
+                                if (h->nlmsg_seq == last)
+                                        done = true;
+                        } else if (fn)
+                                k = fn(h, userdata);
+                        if (k < 0 && first_error == 0) {
+                                first_error = k;
+                                failed = (int)(h->nlmsg_seq - first);
                         }
                 }
         }

@@ -18,6 +18,7 @@ typedef struct Netlink {
         char buf[8192];
 } Netlink;
 
+int nl_open_protocol(Netlink *nl, int protocol);
 /* Opens a NETLINK_ROUTE socket in the caller's network namespace. */
 int nl_open(Netlink *nl);
 /* Opens the socket inside the network namespace netns_fd: the calling thread
@@ -25,9 +26,11 @@ int nl_open(Netlink *nl);
 int nl_open_in_netns(Netlink *nl, int netns_fd);
 void nl_close(Netlink *nl);
 
-/* Starts a message with a fixed header of hdr_len bytes (ifinfomsg, ...);
- * returns a pointer to that header inside the buffer, or NULL when full. */
+/* Starts a message (asking for an acknowledgement) with a fixed header of hdr_len bytes (ifinfomsg,
+ * ...); returns a pointer to that header inside the buffer, or NULL when full. */
 void *nl_msg_begin(Netlink *nl, uint16_t type, uint16_t flags, size_t hdr_len);
+/* The same without NLM_F_ACK (nfnetlink batch markers). */
+void *nl_msg_begin_flags(Netlink *nl, uint16_t type, uint16_t flags, size_t hdr_len);
 int nl_put(Netlink *nl, uint16_t type, const void *data, size_t len);
 /* Appends payload without an attribute header (a nested ifinfomsg). */
 int nl_put_raw(Netlink *nl, const void *data, size_t len);
@@ -40,7 +43,12 @@ void nl_msg_end(Netlink *nl);
 
 typedef int (*nl_reply_fn)(const struct nlmsghdr *h, void *userdata);
 
-/* Sends every queued message and waits for all acknowledgements. Replies
+/* Sends the queued messages now, in their own sendmsg() (the kernel reads an
+ * nfnetlink batch up to the end of its datagram), leaving their answers to
+ * the next nl_transact(). */
+int nl_flush(Netlink *nl);
+/* Sends every queued message and waits for the acknowledgement of the last
+ * one, which must ask for it. Replies
  * other than acks go to fn (may be NULL). Returns the first error the kernel
  * reported, or 0. *ret_failed (optional) gets the index of the failing
  * message in the batch. */

@@ -103,8 +103,11 @@ int etc_write_resolv_conf(int run_fd, NetworkContext *ctx, const Network *n,
 int etc_write_hosts(int run_fd, const Record *rec, const IpamEntry *peers, int n_peers);
 int etc_validate_spec(const NetworkSpec *spec);
 
-/* nftables: one transaction each. */
-int nft_attach(const NetworkContext *ctx, const Network *n, const Record *rec);
+/* nftables through libnftables, one transaction each: declares the table and
+ * its rules, the network's elements and the container's ports (failing with
+ * -EEXIST if one is taken), and restores the elements of the others. */
+int nft_attach(const NetworkContext *ctx, const Network *n, const Record *rec, Record **others,
+               size_t n_others);
 /* Removes the container's elements; with last_on_network the network's own
  * elements too; with last_network the whole table. */
 int nft_detach(const NetworkContext *ctx, const Record *rec, bool last_on_network,
@@ -114,3 +117,10 @@ int sysctl_write(const char *path, const char *value);
 
 /* Creates and opens run_dir, and takes its lock (released on close). */
 int run_dir_lock(const NetworkContext *ctx, int *ret_run_fd, int *ret_lock_fd);
+
+/* Adds (with add, failing with -EEXIST on a taken port) or removes (idempotent)
+ * the container's published-port elements through raw nf_tables netlink.
+ * -E2BIG: too many for this path, use nft_attach()/nft_detach(). */
+int nft_ports_fast(const NetworkContext *ctx, const Record *rec, bool add);
+/* 1 if berth's table exists, 0 if not. */
+int nft_table_exists(const NetworkContext *ctx);

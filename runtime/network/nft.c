@@ -117,7 +117,7 @@ static void port_elements(FILE *f, const char *table, const char *verb, const Re
         }
 }
 
-static int finish(FILE *f, char **buf)
+static int finish(FILE *f)
 {
         if (fflush(f) != 0 || ferror(f)) {
                 fclose(f);
@@ -127,7 +127,8 @@ static int finish(FILE *f, char **buf)
         return 0;
 }
 
-int nft_attach(const NetworkContext *ctx, const Network *n, const Record *rec)
+int nft_attach(const NetworkContext *ctx, const Network *n, const Record *rec, Record **others,
+               size_t n_others)
 {
         _cleanup_free_ char *script = NULL;
         size_t size;
@@ -139,11 +140,16 @@ int nft_attach(const NetworkContext *ctx, const Network *n, const Record *rec)
                 return log_oom();
         fprintf(f, sets, ctx->table);
         fprintf(f, chains, ctx->table);
+        for (size_t i = 0; i < n_others; i++) {
+                network_elements(f, ctx->table, "add", others[i]->bridge, &others[i]->subnet,
+                                 others[i]->internal);
+                port_elements(f, ctx->table, "add", others[i]);
+        }
         network_elements(f, ctx->table, "add", n->interface, &n->subnet, n->internal);
         /* create, not add: a port some other container already maps fails
          * the whole transaction instead of silently taking it over. */
         port_elements(f, ctx->table, "create", rec);
-        r = finish(f, &script);
+        r = finish(f);
         if (r < 0)
                 return log_oom();
         return run(ctx, script);
@@ -176,7 +182,7 @@ int nft_detach(const NetworkContext *ctx, const Record *rec, bool last_on_networ
                                          rec->internal);
                 }
         }
-        r = finish(f, &script);
+        r = finish(f);
         if (r < 0)
                 return log_oom();
         return run(ctx, script);
