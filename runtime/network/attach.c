@@ -369,6 +369,8 @@ static int plumb(const Network *n, const Record *rec, int netns_fd, bool *create
         }
         r = queue_veth_create(&host, rec->interface, bridge, "eth0", netns_fd, n->mtu);
         if (r >= 0)
+                r = queue_bridge_port_hairpin(&host, rec->interface);
+        if (r >= 0)
                 r = nl_transact(&host, NULL, NULL, NULL);
         nl_close(&host);
         if (r < 0)

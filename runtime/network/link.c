@@ -127,6 +127,34 @@ int queue_veth_create(Netlink *nl, const char *host_name, int master_index, cons
         return 0;
 }
 
+int queue_bridge_port_hairpin(Netlink *nl, const char *name)
+{
+        struct ifinfomsg *ifi;
+        size_t info, data;
+        uint8_t on = 1;
+        int r;
+
+        /* A change of an existing link, found by name; the bridge applies
+         * IFLA_INFO_SLAVE_DATA to its port. */
+        ifi = nl_msg_begin(nl, RTM_NEWLINK, 0, sizeof(*ifi));
+        if (!ifi)
+                return -ENOBUFS;
+        ifi->ifi_family = AF_UNSPEC;
+        if ((r = nl_put_str(nl, IFLA_IFNAME, name)) < 0)
+                return r;
+        if ((r = nl_nest_begin(nl, IFLA_LINKINFO, &info)) < 0)
+                return r;
+        if ((r = nl_put_str(nl, IFLA_INFO_SLAVE_KIND, "bridge")) < 0)
+                return r;
+        if ((r = nl_nest_begin(nl, IFLA_INFO_SLAVE_DATA, &data)) < 0)
+                return r;
+        if ((r = nl_put(nl, IFLA_BRPORT_MODE, &on, sizeof(on))) < 0)
+                return r;
+        nl_nest_end(nl, data);
+        nl_nest_end(nl, info);
+        return 0;
+}
+
 int queue_link_up(Netlink *nl, int ifindex)
 {
         struct ifinfomsg *ifi = nl_msg_begin(nl, RTM_NEWLINK, 0, sizeof(*ifi));

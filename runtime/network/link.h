@@ -18,6 +18,9 @@ int queue_bridge_create(Netlink *nl, const char *name, uint32_t mtu);
  * master_index and up; peer_name directly inside the namespace peer_netns_fd. */
 int queue_veth_create(Netlink *nl, const char *host_name, int master_index, const char *peer_name,
                       int peer_netns_fd, uint32_t mtu);
+/* Lets the bridge send a frame back out of the port it came in on: a
+ * container reaching its own published port through a host address. */
+int queue_bridge_port_hairpin(Netlink *nl, const char *name);
 int queue_link_up(Netlink *nl, int ifindex);
 int queue_addr_add(Netlink *nl, int ifindex, struct in_addr addr, unsigned prefixlen,
                    struct in_addr broadcast);
