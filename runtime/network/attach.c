@@ -28,25 +28,40 @@ static void veth_name(const char *container, char buf[static 16])
         snprintf(buf, 16, "vb%012llx", (unsigned long long)(h & 0xffffffffffffULL));
 }
 
+static void records_free(Record **l, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                record_free(l[i]);
+        free(l);
+}
+
+/* Rewrites the hosts file of every member of the network, each listing all
+ * the others by container name and host name. */
 static int update_hosts(int run_fd, const char *network)
 {
-        IpamEntry *peers = NULL;
+        IpamEntry *members = NULL;
+        Record **recs;
+        size_t n_recs = 0;
         int n, r = 0;
 
-        n = ipam_list(run_fd, network, &peers);
-        if (n < 0)
+        n = ipam_list(run_fd, network, &members);
+        if (n <= 0)
                 return n;
-        for (int i = 0; i < n; i++) {
-                _cleanup_(record_freep) Record *rec = NULL;
-                int k;
-
-                if (record_load(run_fd, peers[i].container, &rec) < 0)
-                        continue;
-                k = etc_write_hosts(run_fd, rec, peers, n);
+        recs = calloc(n, sizeof(Record *));
+        if (!recs) {
+                ipam_entries_free(members, n);
+                return -ENOMEM;
+        }
+        for (int i = 0; i < n; i++)
+                if (record_load(run_fd, members[i].container, &recs[n_recs]) >= 0)
+                        n_recs++;
+        ipam_entries_free(members, n);
+        for (size_t i = 0; i < n_recs; i++) {
+                int k = etc_write_hosts(run_fd, recs[i], recs, n_recs);
                 if (k < 0 && r == 0)
                         r = k;
         }
-        ipam_entries_free(peers, n);
+        records_free(recs, n_recs);
         return r;
 }
 
@@ -402,13 +417,6 @@ static int plumb(const Network *n, const Record *rec, int netns_fd, bool *create
                 return log_error_errno(r, "Failed to configure eth0 of container %s",
                                        rec->container);
         return 0;
-}
-
-static void records_free(Record **l, size_t n)
-{
-        for (size_t i = 0; i < n; i++)
-                record_free(l[i]);
-        free(l);
 }
 
 /* All other attachment records, to rebuild the table from. */

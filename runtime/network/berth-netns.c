@@ -165,7 +165,7 @@ static int parse_command(int argc, char *argv[], Args *a)
 {
         int c, r = 0;
 
-        optind = 1;
+        optind = 0; /* 0, not 1: makes glibc reset its state, the first pass stopped early */
         while ((c = getopt_long(argc, argv, "", command_options, NULL)) >= 0) {
                 switch (c) {
                 case ARG_SUBNET:

@@ -251,7 +251,7 @@ int etc_write_resolv_conf(int run_fd, NetworkContext *ctx, const Network *n,
         return write_in_place(run_fd, path, text);
 }
 
-int etc_write_hosts(int run_fd, const Record *rec, const IpamEntry *peers, int n_peers)
+int etc_write_hosts(int run_fd, const Record *rec, Record *const *peers, size_t n_peers)
 {
         _cleanup_free_ char *text = NULL;
         char path[256], ip[IPV4_STRLEN];
@@ -272,11 +272,14 @@ int etc_write_hosts(int run_fd, const Record *rec, const IpamEntry *peers, int n
                 if (r >= 0)
                         r = append(&text, &len, "%s\t%.*s\n", colon + 1, (int)(colon - *h), *h);
         }
-        for (int i = 0; i < n_peers && r >= 0; i++) {
-                if (streq(peers[i].container, rec->container))
+        for (size_t i = 0; i < n_peers && r >= 0; i++) {
+                const Record *p = peers[i];
+
+                if (streq(p->container, rec->container))
                         continue;
-                r = append(&text, &len, "%s\t%s\n", ipv4_format(peers[i].address, ip),
-                           peers[i].container);
+                r = append(&text, &len, "%s\t%s%s%s\n", ipv4_format(p->address, ip), p->container,
+                           streq(p->hostname, p->container) ? "" : " ",
+                           streq(p->hostname, p->container) ? "" : p->hostname);
         }
         if (r < 0)
                 return r;

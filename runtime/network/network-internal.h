@@ -100,7 +100,7 @@ int etc_write_resolv_conf(int run_fd, NetworkContext *ctx, const Network *n,
                           const NetworkSpec *spec);
 /* Rewrites the container's hosts file in place from its record and the
  * network's current members. */
-int etc_write_hosts(int run_fd, const Record *rec, const IpamEntry *peers, int n_peers);
+int etc_write_hosts(int run_fd, const Record *rec, Record *const *peers, size_t n_peers);
 int etc_validate_spec(const NetworkSpec *spec);
 
 /* nftables through libnftables, one transaction each: declares the table and
