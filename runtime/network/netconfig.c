@@ -308,6 +308,12 @@ static int apply_options(Network *n, char **options)
 
 static int pick_subnet(Network *n, Network **all, size_t n_all)
 {
+        /* A re-run of the network's unit keeps the subnet it picked before. */
+        for (size_t k = 0; k < n_all; k++)
+                if (streq(all[k]->name, n->name)) {
+                        n->subnet = all[k]->subnet;
+                        return 0;
+                }
         for (unsigned i = 1; i < 256; i++) {
                 Ipv4Subnet c = {.addr = (10u << 24) | (90u << 16) | (i << 8), .prefixlen = 24};
                 bool used = false;
