@@ -81,6 +81,8 @@ static int cmd_inspect(Store *s, const char *ref)
         int r;
 
         r = store_image_resolve(s, ref, &img);
+        if (r == -ENOENT)
+                return log_error_errno(r, "Inspect %s: no such image", ref);
         if (r < 0)
                 return log_error_errno(r, "Inspect %s", ref);
         j = json_pack("{s:s, s:s?, s:o, s:o, s:o, s:I, s:o, s:o}", "id", img->id, "manifest_digest",
@@ -136,8 +138,10 @@ static int cmd_layer_extract(Store *s, const char *blob, const char *diff_id)
                 if (n == 0)
                         break;
                 r = layer_writer_write(w, buf, n);
-                if (r < 0)
-                        return log_error_errno(r, "%s", strna(layer_writer_error(w)));
+                if (r < 0) {
+                        log_error("%s", strna(layer_writer_error(w)));
+                        return r;
+                }
         }
         r = layer_writer_finish(w);
         if (r < 0)
