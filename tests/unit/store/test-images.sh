@@ -47,6 +47,7 @@ bs rm alpha || fail "rm alpha"
 [ ! -e "$T/store/layers/${E#sha256:}" ] || fail "unused layer kept"
 [ ! -e "$T/store/images/${A#sha256:}.json" ] || fail "image record kept"
 [ ! -e "$T/store/blobs/sha256/${A#sha256:}" ] || fail "config blob kept"
+assert_store_clean_tmp # the removed layer's data went after the lock was released
 bs inspect alpha > /dev/null 2>&1 && fail "alpha still resolves"
 bs check > "$T/check" || fail "check after rm: $(cat "$T/check")"
 
