@@ -16,6 +16,7 @@
 #include "image-config.h"
 #include "log.h"
 #include "macro.h"
+#include "parse-util.h"
 #include "store-internal.h"
 #include "strv.h"
 
@@ -30,6 +31,7 @@ static void help(void)
                "  inspect REF                    Show an image record as JSON\n"
                "  rm REF                         Remove a name (the image when it was the last)\n"
                "  check                          Verify blobs and layers, report orphans\n"
+               "  prune [SECONDS]                Remove orphans older than SECONDS (3600)\n"
                "  import FILE [NAME]             Load an OCI archive or a docker save tarball\n"
                "  export REF FILE                Save an image as an OCI archive\n"
                "  layer-extract BLOB DIFFID      Extract a layer blob read from stdin\n"
@@ -173,6 +175,24 @@ static int cmd_put_blob(Store *s, const char *digest)
         return 0;
 }
 
+static int cmd_prune(Store *s, const char *age)
+{
+        _cleanup_strv_free_ char **removed = NULL;
+        uint64_t min_age = 3600;
+        int r;
+
+        if (age && parse_uint64(age, &min_age) < 0) {
+                log_error("Invalid age \"%s\"", age);
+                return -EINVAL;
+        }
+        r = store_prune(s, min_age, &removed);
+        if (r < 0)
+                return r;
+        STRV_FOREACH (d, removed)
+                printf("%s\n", *d);
+        return 0;
+}
+
 static int cmd_import(Store *s, const char *file, const char *name)
 {
         _cleanup_strv_free_ char **ids = NULL;
@@ -211,6 +231,9 @@ static int run(Store *s, int argc, char **argv)
         } else if (streq(cmd, "check")) {
                 NEED(0, 0);
                 return cmd_check(s);
+        } else if (streq(cmd, "prune")) {
+                NEED(0, 1);
+                return cmd_prune(s, n > 0 ? argv[1] : NULL);
         } else if (streq(cmd, "import")) {
                 NEED(1, 2);
                 return cmd_import(s, argv[1], n > 1 ? argv[2] : NULL);
@@ -240,8 +263,8 @@ static int run(Store *s, int argc, char **argv)
 static bool known_command(const char *c)
 {
         static const char *const cmds[] = {
-            "images",        "inspect",  "rm",     "check",         "import",          "export",
-            "layer-extract", "put-blob", "commit", "container-ref", "container-unref",
+            "images", "inspect",       "rm",       "check",  "prune",         "import",
+            "export", "layer-extract", "put-blob", "commit", "container-ref", "container-unref",
         };
         for (size_t i = 0; i < ELEMENTSOF(cmds); i++)
                 if (streq(c, cmds[i]))

@@ -80,5 +80,11 @@ int refs_load(Store *s, json_t **ret);
 int refs_save(Store *s, json_t *refs);
 int store_image_gc(Store *s, const char *id);
 
+/* Names in dir that are hex digests, as "sha256:<hex>"; other names are
+ * added to *problems when problems != NULL. */
+int store_list_digests(Store *s, const char *dir, char ***ret, char ***problems);
+/* Layers and blobs that image records other than `except` use. */
+int store_collect_used(Store *s, const char *except, char ***ret_layers, char ***ret_blobs);
+
 int json_to_strv(json_t *a, char ***ret);
 json_t *strv_to_json(char *const *l);

@@ -84,6 +84,11 @@ int store_image_unref_container(Store *s, const char *image_id, const char *cont
  * is one line in *ret_problems. Returns the number of problems (0: clean). */
 int store_check(Store *s, char ***ret_problems);
 
+/* Removes orphans (layers and blobs no image uses) older than min_age
+ * seconds: younger ones may belong to a pull that is about to commit.
+ * *ret_removed (optional) lists the digests removed. */
+int store_prune(Store *s, uint64_t min_age, char ***ret_removed);
+
 /* Loads an OCI image-layout archive or a `docker save` tarball. Images are
  * named by the archive (RepoTags, org.opencontainers.image.ref.name) or by
  * name when given. *ret_ids (optional) gets the imported image ids. A failed
