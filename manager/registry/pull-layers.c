@@ -169,12 +169,35 @@ static int layer_run_one(LayerRun *run, LayerJob *job, const char *reference)
         return r;
 }
 
+static int verify_layers(LayerRun *run, const char *reference)
+{
+#ifdef HAVE_LAYER_WRITER_VERIFY
+        for (size_t i = 0; i < run->n_jobs; i++) {
+                LayerJob *job = &run->jobs[i];
+                int r;
+
+                if (!job->writer)
+                        continue;
+                r = layer_writer_verify(job->writer);
+                if (r < 0)
+                        return pull_fail(run->p, r, "pull %s: layer %s: %s", reference,
+                                         job->desc->digest,
+                                         layer_writer_error(job->writer) ?: strerror(-r));
+        }
+#endif
+        return 0;
+}
+
 /* Commits the streamed layers bottom first when all went well, else drops
- * them; either way the in-flight claims go. */
+ * them; either way the in-flight claims go. Without the store's verify step,
+ * a layer that fails its check at finish time leaves the layers finished
+ * before it in the store (unused, so "check" lists them as orphans). */
 static int finish_layers(LayerRun *run, int r, const char *reference)
 {
         Registry *reg = run->p->registry;
 
+        if (r >= 0)
+                r = verify_layers(run, reference);
         for (size_t i = 0; i < run->n_jobs; i++) {
                 LayerJob *job = &run->jobs[i];
 
