@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -369,6 +370,12 @@ int pull_layers(PullContext *p, Store *s, RegistryClient *client, const char *re
                 n_threads = 0;
         }
 
+        /* The layer threads (and the store's extraction threads they start)
+         * take no signals: those stay with the caller, whose handler may
+         * call pull_context_cancel(). */
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, &old);
         pthread_mutex_lock(&run.lock);
         for (; started < n_threads; started++) {
                 r = -pthread_create(&threads[started], NULL, worker, &args);
@@ -379,6 +386,7 @@ int pull_layers(PullContext *p, Store *s, RegistryClient *client, const char *re
                 }
                 run.running++;
         }
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
         while (run.running > 0) {
                 struct timespec ts;
 
