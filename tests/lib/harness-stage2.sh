@@ -33,9 +33,7 @@ mount -t tmpfs -o mode=0700 berth-harness-state "$root/var/lib/berth"
 
 if [ -d "$dir/stage" ]; then
         step "installing $dir/stage into the root"
-        # --no-overwrite-dir keeps the modes of /usr, /etc, ... as they are;
-        # --keep-directory-symlink keeps merged-/usr links such as /lib -> usr/lib
-        # (systemd.pc puts generators under /lib/systemd).
+        # --no-overwrite-dir keeps the modes of /usr, /etc, ... as they are.
         tar -C "$dir/stage" -cf - . | tar -C "$root" --no-overwrite-dir --keep-directory-symlink -xpf -
 fi
 
