@@ -12,9 +12,9 @@ packages=(
         systemd dbus polkitd
         # tests: a real registry, test images, networking, TLS and auth fixtures
         docker-registry busybox-static apache2-utils openssl iproute2 nftables
-        python3 curl jq zstd procps
+        python3 python3-cryptography curl jq zstd procps
         # benchmarks: the peers berth is measured against
-        crun runc podman skopeo hyperfine
+        crun runc podman skopeo hyperfine time
 )
 
 if [ "$(id -u)" != 0 ]; then
