@@ -179,6 +179,7 @@ static int on_unit_properties_changed(sd_bus_message *msg, void *userdata, sd_bu
 {
         Container *c = userdata;
         const char *iface;
+        char *before = NULL;
         int r;
 
         r = sd_bus_message_read(msg, "s", &iface);
@@ -187,9 +188,22 @@ static int on_unit_properties_changed(sd_bus_message *msg, void *userdata, sd_bu
         if (!streq(iface, "org.freedesktop.systemd1.Unit") &&
             !streq(iface, "org.freedesktop.systemd1.Service"))
                 return 0;
+        if (asprintf(&before, "%s/%s", strempty(c->active_state), strempty(c->sub_state)) < 0)
+                return 0;
         r = container_apply_unit_properties(c, msg);
         if (r < 0)
                 log_debug_errno(r, "unreadable PropertiesChanged of %s", c->unit);
+        else if (r == 0) {
+                _cleanup_free_ char *after = NULL;
+
+                /* the service's MainPID and exit status are not always in
+                 * the signal: read them again on every state change */
+                if (asprintf(&after, "%s/%s", strempty(c->active_state), strempty(c->sub_state)) >=
+                        0 &&
+                    !streq(before, after))
+                        (void)container_refresh(c);
+        }
+        free(before);
         return 0;
 }
 
