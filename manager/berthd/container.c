@@ -179,31 +179,23 @@ static int on_unit_properties_changed(sd_bus_message *msg, void *userdata, sd_bu
 {
         Container *c = userdata;
         const char *iface;
-        char *before = NULL;
+        bool unit_iface;
         int r;
 
         r = sd_bus_message_read(msg, "s", &iface);
         if (r < 0)
                 return 0;
-        if (!streq(iface, "org.freedesktop.systemd1.Unit") &&
-            !streq(iface, "org.freedesktop.systemd1.Service"))
-                return 0;
-        if (asprintf(&before, "%s/%s", strempty(c->active_state), strempty(c->sub_state)) < 0)
+        unit_iface = streq(iface, "org.freedesktop.systemd1.Unit");
+        if (!unit_iface && !streq(iface, "org.freedesktop.systemd1.Service"))
                 return 0;
         r = container_apply_unit_properties(c, msg);
         if (r < 0)
                 log_debug_errno(r, "unreadable PropertiesChanged of %s", c->unit);
-        else if (r == 0) {
-                _cleanup_free_ char *after = NULL;
-
-                /* the service's MainPID and exit status are not always in
-                 * the signal: read them again on every state change */
-                if (asprintf(&after, "%s/%s", strempty(c->active_state), strempty(c->sub_state)) >=
-                        0 &&
-                    !streq(before, after))
-                        (void)container_refresh(c);
-        }
-        free(before);
+        /* The service's MainPID and exit status are not always in its own
+         * signal, and replies to earlier reads may be stale: read them again
+         * whenever the unit's state moves. */
+        else if (r == 0 && unit_iface)
+                (void)container_refresh(c);
         return 0;
 }
 
