@@ -46,15 +46,22 @@ static void target_done(Target *t)
         free(t->cgroup);
 }
 
+static int read_proc(pid_t pid, const char *file, char **ret, size_t *ret_len)
+{
+        _cleanup_free_ char *path = NULL;
+
+        if (asprintf(&path, "/proc/%d/%s", (int)pid, file) < 0)
+                return -ENOMEM;
+        return read_full_file(path, 1 << 20, ret, ret_len);
+}
+
 static int read_status(Target *t)
 {
-        _cleanup_free_ char *path = NULL, *text = NULL;
+        _cleanup_free_ char *text = NULL;
         char *line, *save = NULL;
         int r;
 
-        if (asprintf(&path, "/proc/%d/status", (int)t->pid) < 0)
-                return -ENOMEM;
-        r = read_full_file(path, 1 << 20, &text, NULL);
+        r = read_proc(t->pid, "status", &text, NULL);
         if (r < 0)
                 return r;
         for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -86,13 +93,11 @@ static int read_status(Target *t)
 
 static int read_environ(Target *t)
 {
-        _cleanup_free_ char *path = NULL, *text = NULL;
+        _cleanup_free_ char *text = NULL;
         size_t len;
         int r;
 
-        if (asprintf(&path, "/proc/%d/environ", (int)t->pid) < 0)
-                return -ENOMEM;
-        r = read_full_file(path, 1 << 20, &text, &len);
+        r = read_proc(t->pid, "environ", &text, &len);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < len; i += strlen(text + i) + 1)
@@ -103,13 +108,11 @@ static int read_environ(Target *t)
 
 static int read_cgroup(Target *t)
 {
-        _cleanup_free_ char *path = NULL, *text = NULL;
+        _cleanup_free_ char *text = NULL;
         char *line, *save = NULL;
         int r;
 
-        if (asprintf(&path, "/proc/%d/cgroup", (int)t->pid) < 0)
-                return -ENOMEM;
-        r = read_full_file(path, 1 << 20, &text, NULL);
+        r = read_proc(t->pid, "cgroup", &text, NULL);
         if (r < 0)
                 return r;
         for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
