@@ -24,13 +24,18 @@ if mountpoint -q /sys/fs/cgroup/unified; then mount -t tmpfs tmpfs /sys/fs/cgrou
 tmp=$(mktemp -d /tmp/berth-bench.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 "$here/runtime-mkbundle.sh" "$tmp/bundle" /bin/true
+# Runtime state goes where it lives in production, on a tmpfs (/run), for
+# all three alike; the bench's own namespace drops the mount at exit.
+mkdir "$tmp/state"
+mount -t tmpfs -o mode=0700 tmpfs "$tmp/state"
+trap 'umount "$tmp/state" 2>/dev/null; rm -rf "$tmp"' EXIT
 
 declare -A cmd
-cmd[berth]="$berth --root $tmp/berth run --bundle $tmp/bundle bench-berth"
+cmd[berth]="$berth --root $tmp/state/berth run --bundle $tmp/bundle bench-berth"
 runtimes=(berth)
 for rt in crun runc; do
         if command -v $rt >/dev/null; then
-                cmd[$rt]="$rt --root $tmp/$rt run --bundle $tmp/bundle bench-$rt"
+                cmd[$rt]="$rt --root $tmp/state/$rt run --bundle $tmp/bundle bench-$rt"
                 runtimes+=($rt)
         fi
 done

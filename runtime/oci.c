@@ -160,7 +160,8 @@ static int state_read(const OciArgs *a, OciState *ret)
         return 0;
 }
 
-static int oci_create(const OciArgs *a, SpawnWait wait, pid_t *ret_pid, int *ret_pidfd)
+static int oci_create(const OciArgs *a, SpawnWait wait, pid_t *ret_pid, int *ret_pidfd,
+                      int *ret_status_fd)
 {
         _cleanup_(container_freep) Container *c = NULL;
         _cleanup_free_ char *dir = NULL, *fifo = NULL, *seccomp = NULL, *bundle = NULL;
@@ -194,7 +195,7 @@ static int oci_create(const OciArgs *a, SpawnWait wait, pid_t *ret_pid, int *ret
                         goto fail;
                 }
         }
-        r = container_spawn(c, wait, fifo_fd, ret_pid, ret_pidfd);
+        r = container_spawn(c, wait, fifo_fd, ret_pid, ret_pidfd, ret_status_fd);
         if (r < 0)
                 goto fail;
         r = state_write(a, *ret_pid, bundle);
@@ -338,22 +339,24 @@ static int oci_delete(const OciArgs *a)
 
 static int oci_run_foreground(const OciArgs *a)
 {
-        _cleanup_close_ int pidfd = -EBADF;
+        _cleanup_close_ int pidfd = -EBADF, status_fd = -EBADF;
         _cleanup_free_ char *dir = NULL;
+        bool foreground = !a->detach && !handoff_wanted();
         pid_t pid;
-        int r;
+        int r, q;
 
-        r = oci_create(a, SPAWN_WAIT_EXEC, &pid, &pidfd);
+        r = oci_create(a, foreground ? SPAWN_WAIT_NONE : SPAWN_WAIT_EXEC, &pid, &pidfd, &status_fd);
         if (r < 0)
                 return 1;
         if (a->detach)
                 return 0;
-        if (handoff_wanted())
+        if (!foreground)
                 return handoff_to_systemd(pid, false) < 0 ? 1 : 0;
         r = foreground_wait(pid, pidfd);
+        q = container_spawn_result(NULL, status_fd);
         if (state_dir(a, NULL, &dir) >= 0)
                 (void)rm_rf(dir);
-        return r < 0 ? 1 : r;
+        return r < 0 || q < 0 ? 1 : r;
 }
 
 int verb_oci(const char *verb, int argc, char **argv, const char *root)
@@ -417,7 +420,7 @@ int verb_oci(const char *verb, int argc, char **argv, const char *root)
         if (streq(verb, "create")) {
                 _cleanup_close_ int pidfd = -EBADF;
                 pid_t pid;
-                r = oci_create(&a, SPAWN_WAIT_READY, &pid, &pidfd);
+                r = oci_create(&a, SPAWN_WAIT_READY, &pid, &pidfd, NULL);
         } else if (streq(verb, "run"))
                 return oci_run_foreground(&a);
         else if (streq(verb, "start"))

@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/mount.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -59,6 +61,7 @@ static int overlay_options(Container *c, char **ret)
 int rootfs_mount(Container *c, const char *target)
 {
         _cleanup_free_ char *options = NULL;
+        struct statfs sfs;
         int r;
 
         if (c->rootfs_kind == ROOTFS_BIND) {
@@ -82,6 +85,11 @@ int rootfs_mount(Container *c, const char *target)
                         if (access(*l, F_OK) < 0)
                                 return log_error_errno(errno, "mount overlay on %s: layer %s",
                                                        target, *l);
+                if (statfs(c->layer_dir, &sfs) == 0 && sfs.f_type == OVERLAYFS_SUPER_MAGIC)
+                        return log_error_errno(r, "mount overlay on %s: the writable layer %s is "
+                                                  "itself on overlayfs, which cannot hold an "
+                                                  "upper dir; use --upper on another file system",
+                                               target, c->layer_dir);
                 return log_error_errno(r, "mount overlay on %s (%s)", target, options);
         }
         return 0;

@@ -675,8 +675,8 @@ static bool is_oci_run(int argc, char **argv)
 int verb_run(int argc, char **argv, const char *oci_root)
 {
         _cleanup_(container_freep) Container *c = NULL;
-        _cleanup_close_ int pidfd = -EBADF;
-        bool fresh = false;
+        _cleanup_close_ int pidfd = -EBADF, status_fd = -EBADF;
+        bool fresh = false, foreground;
         pid_t pid;
         int r;
 
@@ -693,15 +693,19 @@ int verb_run(int argc, char **argv, const char *oci_root)
         if (fresh && layer_dir_reset(c->layer_dir) < 0)
                 return 1;
 
-        r = container_spawn(c, SPAWN_WAIT_EXEC, -EBADF, &pid, &pidfd);
+        foreground = !handoff_wanted();
+        r = container_spawn(c, foreground ? SPAWN_WAIT_NONE : SPAWN_WAIT_EXEC, -EBADF, &pid, &pidfd,
+                            &status_fd);
         if (r < 0)
                 return 1;
 
-        if (handoff_wanted()) {
+        if (!foreground) {
                 r = handoff_to_systemd(pid, c->notify);
                 return r < 0 ? 1 : 0;
         }
         r = foreground_wait(pid, pidfd);
+        if (container_spawn_result(c, status_fd) < 0)
+                return 1;
         (void)layer_dir_cleanup(c->layer_dir, c->remove);
         return r < 0 ? 1 : r;
 }

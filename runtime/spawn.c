@@ -134,7 +134,20 @@ static int wait_child(Container *c, SpawnContext *ctx, int read_fd, SpawnWait wa
         return n == sizeof(v) && v < 0 ? v : -EIO;
 }
 
-int container_spawn(Container *c, SpawnWait wait, int exec_fifo_fd, pid_t *ret_pid, int *ret_pidfd)
+int container_spawn_result(Container *c, int status_fd)
+{
+        int32_t v;
+        ssize_t n = read(status_fd, &v, sizeof(v));
+
+        if (n != sizeof(v) || v >= 0)
+                return 0;
+        if (c && c->rootfs_kind == ROOTFS_OVERLAY && c->layer_dir)
+                layer_dir_undo(c);
+        return v;
+}
+
+int container_spawn(Container *c, SpawnWait wait, int exec_fifo_fd, pid_t *ret_pid, int *ret_pidfd,
+                    int *ret_status_fd)
 {
         _cleanup_(seccomp_program_freep) SeccompProgram *seccomp = NULL;
         _cleanup_free_ char *target = NULL;
@@ -190,6 +203,12 @@ int container_spawn(Container *c, SpawnWait wait, int exec_fifo_fd, pid_t *ret_p
                 child_main(c, &ctx);
         }
         pipe_fds[1] = safe_close(pipe_fds[1]);
+        if (wait == SPAWN_WAIT_NONE) {
+                *ret_pid = pid;
+                *ret_pidfd = pidfd;
+                *ret_status_fd = TAKE_FD(pipe_fds[0]);
+                return 0;
+        }
         r = wait_child(c, &ctx, pipe_fds[0], wait, pid);
         if (r < 0) {
                 safe_close(pidfd);

@@ -27,6 +27,8 @@ typedef struct SpawnContext {
 void spawn_forward_signals(sigset_t *ret);
 
 typedef enum SpawnWait {
+        SPAWN_WAIT_NONE,  /* return right after the clone: the foreground waits for the
+                           * exit anyway, so one wake-up less; see container_spawn_result() */
         SPAWN_WAIT_EXEC,  /* return once the container command runs */
         SPAWN_WAIT_READY, /* OCI create: return once it waits for `start` */
 } SpawnWait;
@@ -36,7 +38,11 @@ typedef enum SpawnWait {
  * exec'd (or is ready, for OCI create). On failure nothing is left behind:
  * the child is reaped and the directories this call created are removed.
  * The error has been logged (by the child, naming the step and path). */
-int container_spawn(Container *c, SpawnWait wait, int exec_fifo_fd, pid_t *ret_pid, int *ret_pidfd);
+int container_spawn(Container *c, SpawnWait wait, int exec_fifo_fd, pid_t *ret_pid, int *ret_pidfd,
+                    int *ret_status_fd);
+/* SPAWN_WAIT_NONE: once the child has exited, tells whether the start had
+ * failed (its error is logged already) and undoes the layer directories. */
+int container_spawn_result(Container *c, int status_fd);
 
 /* Runs in the child; never returns. */
 _noreturn_ void child_main(Container *c, SpawnContext *ctx);

@@ -67,4 +67,16 @@ sed -i 's/RLIMIT_NOFILE/RLIMIT_BOGUS/' "$TMP/b3/config.json"
 if "$RUNTIME" --root "$R" run --bundle "$TMP/b3" oci5 2>"$TMP/err"; then fail "unknown rlimit accepted"; fi
 check_contains "$(cat "$TMP/err")" "RLIMIT_BOGUS" "error names the rlimit"
 [ ! -e "$R/oci5" ] || fail "failed run left its state dir"
+# linux.seccomp is compiled and installed
+"$SOURCE_DIR/bench/runtime-mkbundle.sh" "$TMP/b4" /bin/sh -c 'grep Seccomp: /proc/self/status; mkdir /tmp/x 2>&1'
+python3 - "$TMP/b4/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"],
+                         "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}
+json.dump(c, open(sys.argv[1], "w"))
+PY
+out=$("$RUNTIME" --root "$R" run --bundle "$TMP/b4" oci6 || true)
+check_contains "$out" "Seccomp:	2" "linux.seccomp installed"
+check_contains "$out" "Operation not permitted" "linux.seccomp rule applies"
 echo PASS
