@@ -166,6 +166,12 @@ run systemctl is-active berth-web.service >/dev/null 2>&1 && fail "berth-web.ser
 run berthctl rmi "$ref" >/dev/null || fail "rmi after the container was removed failed"
 run berthctl pull "$ref" >/dev/null || fail "pull again failed"
 
+# --- run -d --rm: the container goes when it has exited ---------------------------------
+run berthctl run -d --rm --name once "$ref" sh -c 'echo bye' >/dev/null || fail "run -d --rm failed"
+for _ in $(seq 100); do run berthctl ps -a | grep -q " once$" || break; sleep 0.1; done
+run berthctl ps -a | grep -q " once$" && fail "a --rm container is still listed after it exited"
+run berthctl logs once | grep -q bye || fail "the --rm container's output is not in the journal"
+
 # --- foreground run --rm ---------------------------------------------------------------------
 rc=0
 run berthctl run --rm "$ref" sh -c 'exit 3' || rc=$?
