@@ -14,8 +14,13 @@ bench=$build/tests/root/network/network-bench
 [ "$(id -u)" = 0 ] || { echo "needs root" >&2; exit 1; }
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
+# /run is a tmpfs on a systemd host; the run directory gets one here too.
+run() {
+        unshare --net --mount -- sh -c 'mount -t tmpfs tmpfs "$1" && shift && exec "$@"' \
+                - "$dir" "$bench" "$runs"
+}
 echo "== without published ports"
-BENCH_RUN_DIR=$dir unshare --net -- "$bench" "$runs"
+BENCH_RUN_DIR=$dir run
 echo "== with PublishPort=18080:80"
-BENCH_PUBLISH=1 BENCH_RUN_DIR=$dir unshare --net -- "$bench" "$runs"
+BENCH_PUBLISH=1 BENCH_RUN_DIR=$dir run
 echo "(load average: $(cut -d' ' -f1-3 /proc/loadavg))"
