@@ -629,6 +629,11 @@ static int attach_locked(NetworkContext *ctx, int run_fd, const NetworkSpec *spe
         r = network_load(ctx, spec->network, &n);
         if (r < 0)
                 return r;
+        if (n->internal && n_specs > 0)
+                return log_error_errno(EINVAL,
+                                       "Invalid PublishPort=%s: network %s is Internal=, nothing "
+                                       "from outside may reach it",
+                                       spec->publish[0], n->name);
 
         if (record_load(run_fd, spec->container, &old) >= 0) {
                 if (record_is_alive(old))

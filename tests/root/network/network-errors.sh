@@ -70,6 +70,12 @@ bn detach one
 expect_error "fixed IP outside" "!0" "IP=10.94.0.9" -- \
         attach --container bad --pid "$ctr" --network tiny --ip 10.94.0.9
 
+# Ports cannot be published on an internal network.
+bn create sealed --subnet 10.97.0.0/24 --interface-name bs$$ --internal
+expect_error "internal publish" "!0" "PublishPort=8080:80: network sealed is Internal=" -- \
+        attach --container bad --pid "$ctr" --network sealed --publish 8080:80
+bn remove sealed
+
 # Bad network declarations.
 expect_error "Subnet" "!0" "Subnet=10.0.0.1/24" -- create n1 --subnet 10.0.0.1/24
 expect_error "Subnet overlap" "!0" "overlaps network tiny" -- create n2 --subnet 10.94.0.0/24
