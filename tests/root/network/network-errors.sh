@@ -40,10 +40,15 @@ expect_error "bad container name" "!0" "../evil" -- attach --container ../evil -
 # A host port some process listens on.
 busybox nc -l -p 18085 </dev/null >/dev/null 2>&1 &
 PIDS+=("$!")
-for _ in $(seq 50); do
-        busybox netstat -ltn 2>/dev/null | grep -q ':18085 ' && break
+listening=
+for _ in $(seq 200); do
+        if busybox netstat -ltn 2>/dev/null | grep ':18085 ' >/dev/null; then
+                listening=1
+                break
+        fi
         sleep 0.05
 done
+[ -n "$listening" ] || fail "the test's listener on 18085 did not come up"
 expect_error "port in use" "!0" "PublishPort=18085:80: host port 18085/tcp is already in use" -- \
         attach --container bad --pid "$ctr" --publish 18086:80 --publish 18085:80
 [ -e "$T/run/ports/tcp-18086" ] && fail "the first port stayed reserved after the refusal"
