@@ -260,8 +260,13 @@ static int add_mapping(Record *rec, const PortMapping *m)
         return 0;
 }
 
-static int publish_error(const char *value, const PortMapping *m, int r, const char *owner)
+static int publish_error(const char *value, const PortMapping *m, int r, const char *owner,
+                         const char *container)
 {
+        if (r == -EEXIST && owner && streq(owner, container))
+                return log_error_errno(EADDRINUSE,
+                                       "Invalid PublishPort=%s: host port %u/%s is published twice",
+                                       value, m->host_port, proto_name(m->proto));
         if (r == -EEXIST && owner)
                 return log_error_errno(EADDRINUSE,
                                        "Invalid PublishPort=%s: host port %u/%s is already "
@@ -317,7 +322,7 @@ static int resolve_ports(const NetworkContext *ctx, int run_fd, const NetworkSpe
                                 r = take_port(ctx, run_fd, rec->container, &m, &owner);
                         }
                         if (r < 0)
-                                return publish_error(value, &m, r, owner);
+                                return publish_error(value, &m, r, owner, rec->container);
                         r = add_mapping(rec, &m);
                         if (r < 0) {
                                 (void)port_release(run_fd, &m, rec->container);

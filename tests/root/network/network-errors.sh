@@ -60,7 +60,7 @@ owner=$PID
 attach owner "$owner" --publish 18087:80
 expect_error "port published" "!0" "host port 18087/tcp is already published by container owner" -- \
         attach --container bad --pid "$ctr" --publish 18087:80
-expect_error "port published twice" "!0" "PublishPort=18088:81" -- \
+expect_error "port published twice" "!0" "PublishPort=18088:81: host port 18088/tcp is published twice" -- \
         attach --container bad --pid "$ctr" --publish 18088:80 --publish 18088:81
 bn detach owner
 
