@@ -25,13 +25,14 @@ static int split_dir(const char *path, char **ret_dir, const char **ret_base)
         return *ret_dir ? 0 : -ENOMEM;
 }
 
-int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode)
+int write_file_atomic_at_flags(int dirfd, const char *path, const void *data, size_t len,
+                               mode_t mode, WriteFileFlags flags)
 {
         _cleanup_free_ char *dir = NULL, *tmp = NULL;
-        _cleanup_close_ int fd = -EBADF, dfd = -EBADF;
+        _cleanup_close_ int fd = -EBADF, own_dfd = -EBADF;
         const char *base;
         const char *p = data;
-        int r;
+        int dfd, r;
 
         r = split_dir(path, &dir, &base);
         if (r < 0)
@@ -39,9 +40,13 @@ int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t l
         if (isempty(base))
                 return -EISDIR;
 
-        dfd = openat(dirfd, dir, O_DIRECTORY | O_CLOEXEC | O_RDONLY);
-        if (dfd < 0)
-                return negative_errno();
+        if (strchr(path, '/')) {
+                own_dfd = openat(dirfd, dir, O_DIRECTORY | O_CLOEXEC | O_RDONLY);
+                if (own_dfd < 0)
+                        return negative_errno();
+                dfd = own_dfd;
+        } else
+                dfd = dirfd; /* no need to open what the caller holds */
 
         if (asprintf(&tmp, ".#%s.%lx%x", base, (unsigned long)getpid(), (unsigned)random()) < 0)
                 return -ENOMEM;
@@ -61,7 +66,8 @@ int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t l
                 p += n;
                 len -= n;
         }
-        if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+        if ((!(flags & WRITE_FILE_MODE_FROM_UMASK) && fchmod(fd, mode) < 0) ||
+            ((flags & WRITE_FILE_SYNC) && fsync(fd) < 0)) {
                 r = negative_errno();
                 goto fail;
         }
@@ -69,11 +75,17 @@ int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t l
                 r = negative_errno();
                 goto fail;
         }
-        (void)fsync(dfd);
+        if (flags & WRITE_FILE_SYNC)
+                (void)fsync(dfd);
         return 0;
 fail:
         (void)unlinkat(dfd, tmp, 0);
         return r;
+}
+
+int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode)
+{
+        return write_file_atomic_at_flags(dirfd, path, data, len, mode, WRITE_FILE_SYNC);
 }
 
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)

@@ -12,7 +12,7 @@ packages=(
         systemd dbus polkitd
         # tests: a real registry, test images, networking, TLS and auth fixtures
         docker-registry busybox-static apache2-utils openssl iproute2 nftables
-        python3 curl jq
+        python3 curl jq zstd procps
         # benchmarks: the peers berth is measured against
         crun runc podman skopeo hyperfine
 )

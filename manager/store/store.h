@@ -78,16 +78,38 @@ int store_image_commit(Store *s, const char *name, const char *manifest_digest,
 int store_image_ref_container(Store *s, const char *image_id, const char *container);
 int store_image_unref_container(Store *s, const char *image_id, const char *container);
 
-/* Streaming layer extraction. Bytes of a (possibly compressed) layer blob are
- * fed as they arrive; finish verifies the blob digest and the diff_id and
- * only then moves the layer into place. Freeing an unfinished writer removes
- * everything it wrote. Any entry that would land outside the layer is an
- * error; layer_writer_error() then names the entry. */
+/* Verifies every blob against its digest, every layer against its recorded
+ * entry count and size, every image record's blobs and layers, and reports
+ * orphans (blobs and layers no image uses) and dangling names. Each finding
+ * is one line in *ret_problems. Returns the number of problems (0: clean). */
+int store_check(Store *s, char ***ret_problems);
+
+/* Loads an OCI image-layout archive or a `docker save` tarball. Images are
+ * named by the archive (RepoTags, org.opencontainers.image.ref.name) or by
+ * name when given. *ret_ids (optional) gets the imported image ids. A failed
+ * import leaves nothing behind. */
+int store_import_archive(Store *s, const char *path, const char *name, char ***ret_ids);
+/* Saves an image as an OCI image-layout tar archive. */
+int store_export_archive(Store *s, const char *ref_or_id, const char *path);
+
+/* Streaming layer extraction. Bytes of a (possibly compressed: gzip, zstd)
+ * layer blob are fed as they arrive (from any one thread); new() may block
+ * while another writer extracts the same layer and returns -EEXIST when the
+ * layer is present then. A failing write() means the layer is refused: stop
+ * feeding and read layer_writer_error(). finish() verifies the blob digest
+ * and the diff_id and only then moves the layer into place (errors are
+ * logged there). Freeing an unfinished writer removes everything it wrote. Any entry that would
+ * land outside the layer is an error; layer_writer_error() then names the entry. */
 typedef struct LayerWriter LayerWriter;
 int layer_writer_new(Store *s, const char *blob_digest, const char *diff_id, LayerWriter **ret);
 int layer_writer_write(LayerWriter *w, const void *data, size_t len);
 int layer_writer_finish(LayerWriter *w);
 const char *layer_writer_error(LayerWriter *w);
+/* After a successful finish: the blob digest as computed (useful when the
+ * writer was made with blob_digest == NULL, which skips that check: the
+ * diff_id check still holds) and the uncompressed size. */
+const char *layer_writer_blob_digest(LayerWriter *w);
+uint64_t layer_writer_size(LayerWriter *w);
 void layer_writer_free(LayerWriter *w);
 static inline void layer_writer_freep(LayerWriter **w)
 {

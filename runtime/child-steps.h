@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The steps child_main() runs, one file per concern. Each logs its own
+ * error naming the step and the path and returns -errno. */
+
+#include <stddef.h>
+
+#include "container.h"
+#include "fileio.h"
+#include "macro.h"
+
+/* Where --notify puts systemd's notification socket inside the container. */
+#define NOTIFY_SOCKET_IN_CONTAINER "/run/notify/notify.sock"
+
+/* rootfs.c */
+int rootfs_mount(Container *c, const char *target);
+int rootfs_pivot(const char *target);
+int rootfs_finish(Container *c);
+
+/* mounts.c */
+int mounts_open_sources(Container *c);
+int mounts_apply(Container *c);
+/* Attaches a detached tree (open_tree) at path, creating a file or directory
+ * to mount on as the tree needs. */
+int mount_detached(int tree_fd, const char *path, bool readonly);
+int paths_mask(char **paths);
+int paths_make_readonly(char **paths);
+
+/* dev.c */
+int dev_populate(void);
+int dev_add(const DeviceSpec *devices, size_t n);
+
+/* limits.c */
+int sysctls_apply(const Sysctl *sysctls, size_t n);
+int rlimits_apply(const Rlimit *rlimits, size_t n);
+
+/* net.c */
+int loopback_up(void);
+
+/* user.c: looks the user up in the container's own /etc files */
+int user_resolve(Container *c, char **ret_home);
+
+/* env.c */
+int env_finish(Container *c, const char *home);
+int find_executable(const char *name, const char *path_env, char *buf, size_t size);
+
+/* init.c: --init, PID 1 that forks the command, reaps and forwards signals */
+_noreturn_ void init_run(Container *c, const char *exe, int error_fd);

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The container init between clone and exec. Order matters:
+ *  1. host side (still the host's mount tree): join namespaces, make the tree
+ *     private, mount the rootfs, open bind sources as detached trees;
+ *  2. pivot_root: from here on every path resolves inside the container, so
+ *     an image's symlinks cannot point a mount or mkdir at the host;
+ *  3. filesystems, /dev, sysctls, masks, read-only paths, hostname, lo;
+ *  4. user lookup in the image's files, workdir, read-only root;
+ *  5. credentials, capabilities and seccomp (before dropping caps unless
+ *     no_new_privs, since loading a filter needs CAP_SYS_ADMIN otherwise);
+ *  6. exec. The error pipe is O_CLOEXEC: EOF tells the parent it worked. */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "child-steps.h"
+#include "log.h"
+#include "spawn.h"
+#include "strv.h"
+
+static _noreturn_ void child_fail(SpawnContext *ctx, int r)
+{
+        int32_t v = r < 0 ? r : -EIO;
+
+        (void)!write(ctx->error_fd, &v, sizeof(v));
+        _exit(1);
+}
+
+static int join_namespaces(Container *c)
+{
+        for (size_t i = 0; i < c->n_joins; i++) {
+                _cleanup_close_ int fd = open(c->joins[i].path, O_RDONLY | O_CLOEXEC);
+                if (fd < 0)
+                        return log_error_errno(errno, "open namespace %s", c->joins[i].path);
+                if (setns(fd, c->joins[i].type) < 0)
+                        return log_error_errno(errno, "join namespace %s", c->joins[i].path);
+        }
+        return 0;
+}
+
+static int reset_signals(SpawnContext *ctx)
+{
+        struct sigaction sa = {.sa_handler = SIG_DFL};
+
+        for (int sig = 1; sig < _NSIG; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        (void)sigaction(sig, &sa, NULL);
+        if (sigprocmask(SIG_SETMASK, &ctx->saved_mask, NULL) < 0)
+                return log_error_errno(errno, "restore signal mask");
+        return 0;
+}
+
+static int setup_host_side(Container *c, SpawnContext *ctx)
+{
+        int r;
+
+        r = join_namespaces(c);
+        if (r < 0)
+                return r;
+        /* Nothing we mount may propagate back to the host. */
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                return log_error_errno(errno, "make mount tree private on /");
+        r = rootfs_mount(c, ctx->root_target);
+        if (r < 0)
+                return r;
+        r = mounts_open_sources(c);
+        if (r < 0)
+                return r;
+        if (ctx->notify_path) {
+                ctx->notify_fd =
+                    open_tree(AT_FDCWD, ctx->notify_path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+                if (ctx->notify_fd < 0)
+                        return log_error_errno(errno, "open notify socket %s", ctx->notify_path);
+        }
+        return rootfs_pivot(ctx->root_target);
+}
+
+static int setup_container_side(Container *c, SpawnContext *ctx)
+{
+        int r;
+
+        r = mounts_apply(c);
+        if (r < 0)
+                return r;
+        if (c->default_devices) {
+                r = dev_populate();
+                if (r < 0)
+                        return r;
+        }
+        r = dev_add(c->devices, c->n_devices);
+        if (r < 0)
+                return r;
+        r = sysctls_apply(c->sysctls, c->n_sysctls);
+        if (r < 0)
+                return r;
+        r = paths_mask(c->masked_paths);
+        if (r < 0)
+                return r;
+        r = paths_make_readonly(c->readonly_paths);
+        if (r < 0)
+                return r;
+        if (ctx->notify_fd >= 0) {
+                r = mount_detached(ctx->notify_fd, NOTIFY_SOCKET_IN_CONTAINER, false);
+                if (r < 0)
+                        return r;
+        }
+        if (c->hostname && (c->clone_flags & CLONE_NEWUTS) &&
+            sethostname(c->hostname, strlen(c->hostname)) < 0)
+                return log_error_errno(errno, "set hostname %s", c->hostname);
+        if (c->clone_flags & CLONE_NEWNET) {
+                r = loopback_up();
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int setup_process(Container *c)
+{
+        _cleanup_free_ char *home = NULL;
+        int r;
+
+        r = user_resolve(c, &home);
+        if (r < 0)
+                return r;
+        r = env_finish(c, home);
+        if (r < 0)
+                return r;
+        if (c->cwd) {
+                /* Docker creates a missing working directory. */
+                r = mkdir_p(c->cwd, 0755);
+                if (r < 0 && r != -EEXIST && r != -EROFS)
+                        return log_error_errno(r, "create working directory %s", c->cwd);
+                if (chdir(c->cwd) < 0)
+                        return log_error_errno(errno, "change to working directory %s", c->cwd);
+        }
+        r = rootfs_finish(c);
+        if (r < 0)
+                return r;
+        r = rlimits_apply(c->rlimits, c->n_rlimits);
+        if (r < 0)
+                return r;
+        if (c->set_oom_score_adj) {
+                char buf[16];
+                int n = snprintf(buf, sizeof(buf), "%d", c->oom_score_adj);
+                _cleanup_close_ int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+                if (fd < 0 || write(fd, buf, n) != n)
+                        return log_error_errno(errno, "write /proc/self/oom_score_adj");
+        }
+        if (c->set_umask)
+                umask(c->umask);
+        return 0;
+}
+
+static int wait_for_start(SpawnContext *ctx)
+{
+        int32_t ready = SPAWN_READY;
+        char path[64];
+        _cleanup_close_ int fd = -EBADF;
+
+        if (write(ctx->error_fd, &ready, sizeof(ready)) != sizeof(ready))
+                return log_error_errno(errno, "report readiness to the runtime");
+        /* Blocks until `start` opens the fifo for reading. */
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", ctx->exec_fifo_fd);
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return log_error_errno(errno, "open exec.fifo");
+        if (write(fd, "0", 1) != 1)
+                return log_error_errno(errno, "write exec.fifo");
+        ctx->exec_fifo_fd = safe_close(ctx->exec_fifo_fd);
+        return 0;
+}
+
+static int drop_privileges(Container *c, SpawnContext *ctx)
+{
+        int r;
+
+        if (ctx->seccomp && !c->no_new_privileges) {
+                r = seccomp_program_install(ctx->seccomp);
+                if (r < 0)
+                        return log_error_errno(r, "install seccomp filter");
+        }
+        /* Keep the permitted set across the uid switch so the capability
+         * code can still shape the bounding set afterwards. */
+        if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+                return log_error_errno(errno, "set keepcaps");
+        if (setgroups(c->n_groups, c->groups) < 0)
+                return log_error_errno(errno, "set supplementary groups");
+        if (setresgid(c->gid, c->gid, c->gid) < 0)
+                return log_error_errno(errno, "set gid %u", (unsigned)c->gid);
+        if (setresuid(c->uid, c->uid, c->uid) < 0)
+                return log_error_errno(errno, "set uid %u", (unsigned)c->uid);
+        r = caps_apply(c->caps, c->uid == 0);
+        if (r < 0)
+                return log_error_errno(r, "apply capabilities");
+        if (c->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return log_error_errno(errno, "set no_new_privs");
+        if (ctx->seccomp && c->no_new_privileges) {
+                r = seccomp_program_install(ctx->seccomp);
+                if (r < 0)
+                        return log_error_errno(r, "install seccomp filter");
+        }
+        return 0;
+}
+
+_noreturn_ void child_main(Container *c, SpawnContext *ctx)
+{
+        char exe[PATH_MAX];
+        int r;
+
+        /* Everything but stdio, the LISTEN_FDS and our own pipes goes at exec. */
+        if (close_range(3 + ctx->n_listen_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+                child_fail(ctx, log_error_errno(errno, "mark inherited fds close-on-exec"));
+        for (unsigned i = 0; i < ctx->n_listen_fds; i++)
+                if (fcntl(3 + (int)i, F_SETFD, 0) < 0)
+                        child_fail(ctx, log_error_errno(errno, "keep LISTEN_FDS fd %u", 3 + i));
+
+        r = reset_signals(ctx);
+        if (r >= 0)
+                r = setup_host_side(c, ctx);
+        if (r >= 0)
+                r = setup_container_side(c, ctx);
+        if (r >= 0)
+                r = setup_process(c);
+        if (r >= 0)
+                r = find_executable(c->args[0], strv_env_get(c->env, "PATH"), exe, sizeof(exe));
+        if (r >= 0 && ctx->exec_fifo_fd >= 0)
+                r = wait_for_start(ctx);
+        if (r >= 0)
+                r = drop_privileges(c, ctx);
+        if (r < 0)
+                child_fail(ctx, r);
+
+        if (c->init)
+                init_run(c, exe, ctx->error_fd);
+        execve(exe, c->args, c->env);
+        r = -errno;
+        log_error_errno(r, "execute %s", exe);
+        child_fail(ctx, r);
+}

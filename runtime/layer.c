@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "layer.h"
+#include "log.h"
+
+static int remove_subdir(const char *layer_dir, const char *sub)
+{
+        _cleanup_free_ char *p = NULL;
+        int r;
+
+        if (asprintf(&p, "%s/%s", layer_dir, sub) < 0)
+                return log_oom();
+        r = rm_rf(p);
+        return r < 0 ? log_error_errno(r, "remove %s", p) : 0;
+}
+
+int layer_dir_prepare(Container *c, char **ret_target)
+{
+        static const char *const subdirs[] = {"upper", "work", "rootfs"};
+        int r;
+
+        if (mkdir(c->layer_dir, 0700) < 0) {
+                if (errno != EEXIST && errno != ENOENT)
+                        return log_error_errno(errno, "create %s", c->layer_dir);
+                if (errno == ENOENT) {
+                        r = mkdir_parents(c->layer_dir, 0700);
+                        if (r < 0)
+                                return log_error_errno(r, "create the parents of %s", c->layer_dir);
+                        if (mkdir(c->layer_dir, 0700) < 0)
+                                return log_error_errno(errno, "create %s", c->layer_dir);
+                        c->layer_dir_created = true;
+                }
+        } else
+                c->layer_dir_created = true;
+
+        for (size_t i = 0; i < ELEMENTSOF(subdirs); i++) {
+                _cleanup_free_ char *p = NULL;
+
+                if (asprintf(&p, "%s/%s", c->layer_dir, subdirs[i]) < 0)
+                        return log_oom();
+                if (mkdir(p, 0755) < 0) {
+                        if (errno != EEXIST)
+                                return log_error_errno(errno, "create %s", p);
+                } else if (i == 0)
+                        c->layer_upper_created = true;
+                if (i == ELEMENTSOF(subdirs) - 1)
+                        *ret_target = TAKE_PTR(p);
+        }
+        return 0;
+}
+
+void layer_dir_undo(Container *c)
+{
+        if (c->layer_dir_created) {
+                (void)layer_dir_cleanup(c->layer_dir, true);
+                return;
+        }
+        if (c->layer_upper_created)
+                (void)remove_subdir(c->layer_dir, "upper");
+        (void)layer_dir_cleanup(c->layer_dir, false);
+}
+
+int layer_dir_reset(const char *layer_dir)
+{
+        int r = remove_subdir(layer_dir, "upper");
+
+        if (r < 0)
+                return r;
+        return layer_dir_cleanup(layer_dir, false);
+}
+
+int layer_dir_cleanup(const char *layer_dir, bool remove)
+{
+        _cleanup_free_ char *root = NULL;
+        int r;
+
+        if (remove) {
+                r = rm_rf(layer_dir);
+                return r < 0 ? log_error_errno(r, "remove %s", layer_dir) : 0;
+        }
+        r = remove_subdir(layer_dir, "work");
+        if (r < 0)
+                return r;
+        if (asprintf(&root, "%s/rootfs", layer_dir) < 0)
+                return log_oom();
+        if (rmdir(root) < 0 && errno != ENOENT)
+                return log_error_errno(errno, "remove %s", root);
+        return 0;
+}

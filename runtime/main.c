@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "run.h"
+#include "verbs.h"
+
+static void help(void)
+{
+        printf("Usage: berth-runtime [--root DIR] VERB ...\n\n"
+               "Creates containers: namespaces, an overlay rootfs, mounts, capabilities,\n"
+               "seccomp and the user, then hands the container's init to systemd.\n\n"
+               "Verbs:\n"
+               "  run [OPTIONS] (--image REF|--rootfs DIR|--layers DIR[:DIR...]) [-- CMD...]\n"
+               "  cleanup --name NAME [--store DIR] [--upper DIR] [--rm]\n"
+               "  create|start|state|kill|delete ID   (OCI runtime front end)\n"
+               "  run --bundle DIR ID                 (OCI create + start, foreground)\n\n"
+               "  -h --help     show this help (run --help lists run's options)\n"
+               "     --version  show the version\n\n"
+               "See berth-runtime(8).\n");
+}
+
+void run_help(void)
+{
+        printf(
+            "Usage: berth-runtime run [OPTIONS] (--image REF|--rootfs DIR|--layers DIR[:DIR...])\n"
+            "                         [-- COMMAND [ARG...]]\n\n"
+            "  --name NAME            container name (default: random)\n"
+            "  --store DIR            image store root (default " BERTH_STATEDIR ")\n"
+            "  --upper DIR            writable layer dir, kept between runs\n"
+            "                         (default STORE/containers/NAME, fresh each run)\n"
+            "  --rm                   remove the writable layer when the container ends\n"
+            "  -e --env K=V           --env-file FILE   --env-host\n"
+            "  -u --user USER[:GROUP] --group-add GROUP\n"
+            "  -w --workdir DIR       --entrypoint CMD   --hostname NAME\n"
+            "  --cap-add CAP          --cap-drop CAP     --no-new-privileges\n"
+            "  --seccomp-profile FILE|unconfined\n"
+            "  --read-only            -v --volume SRC:DST[:OPTS]\n"
+            "  --mount type=bind|tmpfs|volume,source=..,target=..[,readonly]\n"
+            "  --tmpfs DST[:OPTS]     --shm-size SIZE    --device PATH[:CPATH]\n"
+            "  --sysctl K=V           --ulimit NAME=SOFT[:HARD]\n"
+            "  --network none|host    --init\n"
+            "  --notify               the app sends READY=1 itself\n"
+            "  -b --bundle DIR        run an OCI bundle: run --bundle DIR ID\n");
+}
+
+int main(int argc, char **argv)
+{
+        const char *root = NULL;
+        int i = 1;
+
+        log_setup("berth-runtime", LOG_TARGET_STDERR);
+        /* global options of OCI runtimes, as container engines pass them */
+        while (i < argc && argv[i][0] == '-') {
+                if (streq(argv[i], "-h") || streq(argv[i], "--help")) {
+                        help();
+                        return 0;
+                }
+                if (streq(argv[i], "--version")) {
+                        printf("berth-runtime " PACKAGE_VERSION "\n");
+                        return 0;
+                }
+                if (streq(argv[i], "--root") && i + 1 < argc) {
+                        root = argv[i + 1];
+                        i += 2;
+                } else if (strneq(argv[i], "--root=", 7)) {
+                        root = argv[i] + 7;
+                        i++;
+                } else if (streq(argv[i], "--debug")) {
+                        log_set_max_level(LOG_DEBUG);
+                        i++;
+                } else if (streq(argv[i], "--systemd-cgroup")) {
+                        i++;
+                } else if ((streq(argv[i], "--log") || streq(argv[i], "--log-format")) &&
+                           i + 1 < argc) {
+                        i += 2;
+                } else {
+                        log_error("unknown option %s", argv[i]);
+                        return 2;
+                }
+        }
+        if (i >= argc) {
+                help();
+                return 2;
+        }
+        if (streq(argv[i], "run"))
+                return verb_run(argc - i, argv + i, root);
+        if (streq(argv[i], "cleanup"))
+                return verb_cleanup(argc - i, argv + i);
+        if (streq(argv[i], "create") || streq(argv[i], "start") || streq(argv[i], "state") ||
+            streq(argv[i], "kill") || streq(argv[i], "delete"))
+                return verb_oci(argv[i], argc - i, argv + i, root);
+        log_error("unknown verb %s; see berth-runtime --help", argv[i]);
+        return 2;
+}

@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The OCI runtime command line: create, start, state, kill, delete and run
+ * on a bundle, so the same bundle runs under crun, runc and berth. State
+ * lives in ROOT/ID/ (ROOT defaults to /run/berth/oci): state.json and, until
+ * `start`, exec.fifo on which the created init waits. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "handoff.h"
+#include "log.h"
+#include "oci-config.h"
+#include "parse-util.h"
+#include "run.h"
+#include "spawn.h"
+#include "verbs.h"
+
+#define OCI_VERSION "1.0.2"
+
+typedef struct OciArgs {
+        const char *root;
+        const char *id;
+        const char *bundle;
+        const char *pid_file;
+        const char *signal;
+        bool force, detach;
+} OciArgs;
+
+static int state_dir(const OciArgs *a, const char *file, char **ret)
+{
+        if (asprintf(ret, "%s/%s%s%s", a->root, a->id, file ? "/" : "", strempty(file)) < 0)
+                return log_oom();
+        return 0;
+}
+
+/* Field 22 of /proc/PID/stat tells a pid's incarnations apart; the state
+ * letter says whether it is a zombie. */
+static int proc_stat(pid_t pid, unsigned long long *ret_start, char *ret_state)
+{
+        char path[64], buf[1024], *p;
+        _cleanup_close_ int fd = -EBADF;
+        ssize_t n;
+
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        n = read(fd, buf, sizeof(buf) - 1);
+        if (n <= 0)
+                return -EIO;
+        buf[n] = 0;
+        p = strrchr(buf, ')');
+        if (!p || sscanf(p + 2,
+                         "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+                         "%*d %*d %*d %llu",
+                         ret_state, ret_start) != 2)
+                return -EIO;
+        return 0;
+}
+
+/* State lives on /run (tmpfs) and dies with a reboot like the containers it
+ * describes: rename keeps readers from seeing half a file, fsync would only
+ * cost time on every start. */
+static int write_file_replace(const char *path, const char *text)
+{
+        _cleanup_free_ char *tmp = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        size_t len = strlen(text);
+
+        if (asprintf(&tmp, "%s.tmp", path) < 0)
+                return -ENOMEM;
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return -errno;
+        if (write(fd, text, len) != (ssize_t)len || rename(tmp, path) < 0) {
+                int r = -errno;
+                (void)unlink(tmp);
+                return r;
+        }
+        return 0;
+}
+
+static int state_write(const OciArgs *a, pid_t pid, const char *bundle)
+{
+        _cleanup_free_ char *path = NULL, *text = NULL;
+        unsigned long long start = 0;
+        char st;
+        json_t *j;
+        int r;
+
+        (void)proc_stat(pid, &start, &st);
+        j = json_pack("{s:s, s:s, s:i, s:s, s:I}", "ociVersion", OCI_VERSION, "id", a->id, "pid",
+                      (int)pid, "bundle", bundle, "starttime", (json_int_t)start);
+        if (!j)
+                return log_oom();
+        text = json_dumps(j, JSON_COMPACT);
+        json_decref(j);
+        if (!text)
+                return log_oom();
+        r = state_dir(a, "state.json", &path);
+        if (r < 0)
+                return r;
+        r = write_file_replace(path, text);
+        if (r < 0)
+                return log_error_errno(r, "write %s", path);
+        if (a->pid_file) {
+                char buf[32];
+                int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+                buf[n] = 0;
+                r = write_file_replace(a->pid_file, buf);
+                if (r < 0)
+                        return log_error_errno(r, "write %s", a->pid_file);
+        }
+        return 0;
+}
+
+typedef struct OciState {
+        pid_t pid;
+        char *bundle;
+        const char *status; /* created, running, stopped */
+} OciState;
+
+static int state_read(const OciArgs *a, OciState *ret)
+{
+        _cleanup_free_ char *path = NULL, *fifo = NULL;
+        unsigned long long start = 0, recorded;
+        json_t *j;
+        char st = 0;
+        int r;
+
+        r = state_dir(a, "state.json", &path);
+        if (r < 0)
+                return r;
+        j = json_load_file(path, 0, NULL);
+        if (!j)
+                return log_error_errno(ENOENT, "container %s does not exist", a->id);
+        ret->pid = (pid_t)json_integer_value(json_object_get(j, "pid"));
+        recorded = (unsigned long long)json_integer_value(json_object_get(j, "starttime"));
+        ret->bundle = strdup(strempty(json_string_value(json_object_get(j, "bundle"))));
+        json_decref(j);
+        if (!ret->bundle)
+                return log_oom();
+        r = state_dir(a, "exec.fifo", &fifo);
+        if (r < 0)
+                return r;
+        if (ret->pid <= 0 || proc_stat(ret->pid, &start, &st) < 0 || st == 'Z' || start != recorded)
+                ret->status = "stopped";
+        else
+                ret->status = access(fifo, F_OK) == 0 ? "created" : "running";
+        return 0;
+}
+
+static int oci_create(const OciArgs *a, SpawnWait wait, pid_t *ret_pid, int *ret_pidfd,
+                      int *ret_status_fd)
+{
+        _cleanup_(container_freep) Container *c = NULL;
+        _cleanup_free_ char *dir = NULL, *fifo = NULL, *seccomp = NULL, *bundle = NULL;
+        _cleanup_close_ int fifo_fd = -EBADF;
+        int r;
+
+        bundle = realpath(a->bundle, NULL);
+        if (!bundle)
+                return log_error_errno(errno, "bundle %s", a->bundle);
+        r = mkdir_p(a->root, 0700);
+        if (r < 0)
+                return log_error_errno(r, "create %s", a->root);
+        if ((r = state_dir(a, NULL, &dir)) < 0 || (r = state_dir(a, "exec.fifo", &fifo)) < 0 ||
+            (r = state_dir(a, "seccomp.json", &seccomp)) < 0)
+                return r;
+        if (mkdir(dir, 0700) < 0)
+                return log_error_errno(
+                    errno, errno == EEXIST ? "container %s exists" : "create state directory of %s",
+                    a->id);
+        r = container_from_oci_bundle(bundle, a->id, seccomp, &c);
+        if (r < 0)
+                goto fail;
+        if (wait == SPAWN_WAIT_READY) {
+                if (mkfifo(fifo, 0600) < 0) {
+                        r = log_error_errno(errno, "create %s", fifo);
+                        goto fail;
+                }
+                fifo_fd = open(fifo, O_PATH | O_CLOEXEC);
+                if (fifo_fd < 0) {
+                        r = log_error_errno(errno, "open %s", fifo);
+                        goto fail;
+                }
+        }
+        r = container_spawn(c, wait, fifo_fd, ret_pid, ret_pidfd, ret_status_fd);
+        if (r < 0)
+                goto fail;
+        r = state_write(a, *ret_pid, bundle);
+        if (r < 0) {
+                kill(*ret_pid, SIGKILL);
+                goto fail;
+        }
+        return 0;
+fail:
+        (void)rm_rf(dir);
+        return r;
+}
+
+static int oci_start(const OciArgs *a)
+{
+        _cleanup_free_ char *fifo = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        OciState s = {};
+        struct pollfd p;
+        char b;
+        int r;
+
+        r = state_read(a, &s);
+        free(s.bundle);
+        if (r < 0)
+                return r;
+        if (!streq(s.status, "created"))
+                return log_error_errno(EINVAL, "container %s is %s, not created", a->id, s.status);
+        r = state_dir(a, "exec.fifo", &fifo);
+        if (r < 0)
+                return r;
+        /* Non-blocking, so a dead init cannot hang us; the init's blocked
+         * open for writing completes as soon as we are a reader. */
+        fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
+                return log_error_errno(errno, "open %s", fifo);
+        p = (struct pollfd){.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 10000) <= 0 || read(fd, &b, 1) != 1)
+                return log_error_errno(ETIMEDOUT, "container %s did not start", a->id);
+        if (unlink(fifo) < 0)
+                return log_error_errno(errno, "remove %s", fifo);
+        return 0;
+}
+
+static int oci_state(const OciArgs *a)
+{
+        OciState s = {};
+        json_t *j;
+        char *text;
+        int r;
+
+        r = state_read(a, &s);
+        if (r < 0) {
+                free(s.bundle);
+                return r;
+        }
+        j = json_pack("{s:s, s:s, s:s, s:i, s:s}", "ociVersion", OCI_VERSION, "id", a->id, "status",
+                      s.status, "pid", streq(s.status, "stopped") ? 0 : (int)s.pid, "bundle",
+                      s.bundle);
+        free(s.bundle);
+        if (!j)
+                return log_oom();
+        text = json_dumps(j, JSON_INDENT(2));
+        json_decref(j);
+        if (!text)
+                return log_oom();
+        printf("%s\n", text);
+        free(text);
+        return 0;
+}
+
+static int signal_from_string(const char *s)
+{
+        static const struct {
+                const char *name;
+                int sig;
+        } names[] = {{"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT},   {"KILL", SIGKILL},
+                     {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"TERM", SIGTERM},   {"CONT", SIGCONT},
+                     {"STOP", SIGSTOP}, {"ALRM", SIGALRM}, {"WINCH", SIGWINCH}, {"PWR", SIGPWR}};
+        uint32_t n;
+
+        if (parse_uint32(s, &n) >= 0)
+                return n > 0 && n < (uint32_t)_NSIG ? (int)n : -EINVAL;
+        if (strneq(s, "SIG", 3))
+                s += 3;
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                if (streq(s, names[i].name))
+                        return names[i].sig;
+        return -EINVAL;
+}
+
+static int oci_kill(const OciArgs *a)
+{
+        OciState s = {};
+        int sig, r;
+
+        sig = signal_from_string(a->signal ?: "TERM");
+        if (sig < 0)
+                return log_error_errno(EINVAL, "unknown signal %s", a->signal);
+        r = state_read(a, &s);
+        free(s.bundle);
+        if (r < 0)
+                return r;
+        if (streq(s.status, "stopped"))
+                return log_error_errno(ESRCH, "container %s is not running", a->id);
+        if (kill(s.pid, sig) < 0)
+                return log_error_errno(errno, "send signal %d to %d", sig, (int)s.pid);
+        return 0;
+}
+
+static int oci_delete(const OciArgs *a)
+{
+        _cleanup_free_ char *dir = NULL;
+        OciState s = {};
+        int r;
+
+        r = state_read(a, &s);
+        free(s.bundle);
+        if (r < 0)
+                return a->force ? 0 : r;
+        if (streq(s.status, "running") && !a->force)
+                return log_error_errno(EBUSY, "container %s is running; stop it or use --force",
+                                       a->id);
+        if (!streq(s.status, "stopped")) {
+                /* A created init, or a running one with --force. */
+                kill(s.pid, SIGKILL);
+                for (int i = 0; i < 1000; i++) {
+                        unsigned long long start;
+                        char st;
+                        if (proc_stat(s.pid, &start, &st) < 0 || st == 'Z')
+                                break;
+                        usleep(1000);
+                }
+        }
+        r = state_dir(a, NULL, &dir);
+        if (r < 0)
+                return r;
+        r = rm_rf(dir);
+        return r < 0 ? log_error_errno(r, "remove %s", dir) : 0;
+}
+
+static int oci_run_foreground(const OciArgs *a)
+{
+        _cleanup_close_ int pidfd = -EBADF, status_fd = -EBADF;
+        _cleanup_free_ char *dir = NULL;
+        bool foreground = !a->detach && !handoff_wanted();
+        pid_t pid;
+        int r, q;
+
+        r = oci_create(a, foreground ? SPAWN_WAIT_NONE : SPAWN_WAIT_EXEC, &pid, &pidfd, &status_fd);
+        if (r < 0)
+                return 1;
+        if (a->detach)
+                return 0;
+        if (!foreground)
+                return handoff_to_systemd(pid, false) < 0 ? 1 : 0;
+        r = foreground_wait(pid, pidfd);
+        q = container_spawn_result(NULL, status_fd);
+        if (state_dir(a, NULL, &dir) >= 0)
+                (void)rm_rf(dir);
+        return r < 0 || q < 0 ? 1 : r;
+}
+
+int verb_oci(const char *verb, int argc, char **argv, const char *root)
+{
+        static const struct option options[] = {{"help", no_argument, NULL, 'h'},
+                                                {"bundle", required_argument, NULL, 'b'},
+                                                {"pid-file", required_argument, NULL, 'p'},
+                                                {"root", required_argument, NULL, 'r'},
+                                                {"force", no_argument, NULL, 'f'},
+                                                {"detach", no_argument, NULL, 'd'},
+                                                {"all", no_argument, NULL, 'a'},
+                                                {"console-socket", required_argument, NULL, 'c'},
+                                                {"no-pivot", no_argument, NULL, 'n'},
+                                                {"no-new-keyring", no_argument, NULL, 'k'},
+                                                {}};
+        OciArgs a = {.root = root ?: BERTH_RUNDIR "/oci", .bundle = "."};
+        int opt, r;
+
+        optind = 0;
+        while ((opt = getopt_long(argc, argv, "hb:p:fda", options, NULL)) >= 0)
+                switch (opt) {
+                case 'h':
+                        printf("Usage: berth-runtime [--root DIR] create|run --bundle DIR "
+                               "[--pid-file FILE] ID\n"
+                               "       berth-runtime start|state|delete [--force] ID\n"
+                               "       berth-runtime kill ID [SIGNAL]\n");
+                        return 0;
+                case 'b':
+                        a.bundle = optarg;
+                        break;
+                case 'p':
+                        a.pid_file = optarg;
+                        break;
+                case 'r':
+                        a.root = optarg;
+                        break;
+                case 'f':
+                        a.force = true;
+                        break;
+                case 'd':
+                        a.detach = true;
+                        break;
+                case 'c':
+                        log_error("--console-socket: terminals are not supported");
+                        return 2;
+                case 'a':
+                case 'n':
+                case 'k':
+                        break;
+                default:
+                        return 2;
+                }
+        if (optind >= argc || !container_name_is_valid(argv[optind])) {
+                log_error("%s needs a container ID (letters, digits, '_', '.', '-')", verb);
+                return 2;
+        }
+        a.id = argv[optind];
+        if (optind + 1 < argc)
+                a.signal = argv[optind + 1];
+
+        if (streq(verb, "create")) {
+                _cleanup_close_ int pidfd = -EBADF;
+                pid_t pid;
+                r = oci_create(&a, SPAWN_WAIT_READY, &pid, &pidfd, NULL);
+        } else if (streq(verb, "run"))
+                return oci_run_foreground(&a);
+        else if (streq(verb, "start"))
+                r = oci_start(&a);
+        else if (streq(verb, "state"))
+                r = oci_state(&a);
+        else if (streq(verb, "kill"))
+                r = oci_kill(&a);
+        else
+                r = oci_delete(&a);
+        return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Parent side of a container start. One pipe is the only synchronisation:
+ * the child writes an int32 -errno when a step fails (after logging it), or
+ * SPAWN_READY when it waits for an OCI `start`; EOF means it has exec'd. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "child-steps.h"
+#include "layer.h"
+#include "log.h"
+#include "parse-util.h"
+#include "spawn.h"
+#include "strv.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+struct clone_args_v0 {
+        uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+};
+
+void spawn_forward_signals(sigset_t *ret)
+{
+        static const int sigs[] = {SIGHUP,  SIGINT,  SIGQUIT,  SIGTERM, SIGUSR1, SIGUSR2,
+                                   SIGALRM, SIGCONT, SIGWINCH, SIGPWR,  SIGCHLD};
+
+        sigemptyset(ret);
+        for (size_t i = 0; i < ELEMENTSOF(sigs); i++)
+                sigaddset(ret, sigs[i]);
+}
+
+/* systemd passes socket-activated fds as 3.. with LISTEN_PID set to us. */
+static int listen_fds_take(Container *c, unsigned *ret)
+{
+        const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+        const char *names = getenv("LISTEN_FDNAMES");
+        char buf[64];
+        uint32_t p, n;
+
+        *ret = 0;
+        if (!pid || !fds || parse_uint32(pid, &p) < 0 || (pid_t)p != getpid() ||
+            parse_uint32(fds, &n) < 0 || n == 0)
+                return 0;
+        if (n > 4096)
+                return log_error_errno(EINVAL, "LISTEN_FDS=%s is out of range", fds);
+        for (unsigned i = 0; i < n; i++)
+                if (fcntl(3 + (int)i, F_GETFD) < 0)
+                        return log_error_errno(errno, "LISTEN_FDS fd %u", 3 + i);
+        snprintf(buf, sizeof(buf), "LISTEN_FDS=%u", n);
+        if (strv_env_set(&c->env, buf) < 0 || strv_env_set(&c->env, "LISTEN_PID=1") < 0)
+                return log_oom();
+        if (names) {
+                _cleanup_free_ char *e = NULL;
+                if (asprintf(&e, "LISTEN_FDNAMES=%s", names) < 0 || strv_env_set(&c->env, e) < 0)
+                        return log_oom();
+        }
+        *ret = n;
+        return 0;
+}
+
+static int notify_socket_prepare(Container *c, SpawnContext *ctx)
+{
+        const char *s = getenv("NOTIFY_SOCKET");
+
+        if (!c->notify || !s)
+                return 0;
+        if (s[0] != '/')
+                return log_error_errno(EINVAL, "--notify needs NOTIFY_SOCKET to be a path, not %s",
+                                       s);
+        ctx->notify_path = s;
+        if (strv_env_set(&c->env, "NOTIFY_SOCKET=" NOTIFY_SOCKET_IN_CONTAINER) < 0)
+                return log_oom();
+        return 0;
+}
+
+static int seccomp_prepare(Container *c, SeccompProgram **ret)
+{
+        int r;
+
+        *ret = NULL;
+        switch (c->seccomp_mode) {
+        case SECCOMP_MODE_UNCONFINED:
+                return 0;
+        case SECCOMP_MODE_FILE:
+                r = seccomp_program_from_file(c->seccomp_file, c->caps, ret);
+                return r < 0 ? log_error_errno(r, "load seccomp profile %s", c->seccomp_file) : 0;
+        default:
+                r = seccomp_program_default(c->caps, ret);
+                return r < 0 ? log_error_errno(r, "load the default seccomp profile") : 0;
+        }
+}
+
+static int clone_flags(const Container *c)
+{
+        static int have_timens = -1;
+        int flags = c->clone_flags;
+
+        if (have_timens < 0)
+                have_timens = access("/proc/self/ns/time", F_OK) == 0;
+        if (!have_timens)
+                flags &= ~CLONE_NEWTIME;
+        return flags;
+}
+
+static int wait_child(Container *c, SpawnContext *ctx, int read_fd, SpawnWait wait, pid_t pid)
+{
+        int32_t v;
+        ssize_t n;
+
+        for (;;) {
+                n = read(read_fd, &v, sizeof(v));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                break;
+        }
+        if (n == 0)
+                return 0;
+        if (n == sizeof(v) && v == SPAWN_READY && wait == SPAWN_WAIT_READY)
+                return 0;
+        if (n < 0)
+                return log_error_errno(errno, "read the container's start status");
+        /* The child logged the failing step itself. */
+        (void)waitpid(pid, NULL, 0);
+        return n == sizeof(v) && v < 0 ? v : -EIO;
+}
+
+int container_spawn_result(Container *c, int status_fd)
+{
+        int32_t v;
+        ssize_t n = read(status_fd, &v, sizeof(v));
+
+        if (n != sizeof(v) || v >= 0)
+                return 0;
+        if (c && c->rootfs_kind == ROOTFS_OVERLAY && c->layer_dir)
+                layer_dir_undo(c);
+        return v;
+}
+
+int container_spawn(Container *c, SpawnWait wait, int exec_fifo_fd, pid_t *ret_pid, int *ret_pidfd,
+                    int *ret_status_fd)
+{
+        _cleanup_(seccomp_program_freep) SeccompProgram *seccomp = NULL;
+        _cleanup_free_ char *target = NULL;
+        _cleanup_close_pair_ int pipe_fds[2] = {-EBADF, -EBADF};
+        SpawnContext ctx = {.exec_fifo_fd = exec_fifo_fd, .notify_fd = -EBADF};
+        struct clone_args_v0 args = {.exit_signal = SIGCHLD};
+        sigset_t fwd;
+        int pidfd = -EBADF;
+        pid_t pid;
+        int r;
+
+        if (strv_length(c->args) == 0)
+                return log_error_errno(EINVAL, "no command to run: the image has none and none "
+                                               "was given");
+        r = listen_fds_take(c, &ctx.n_listen_fds);
+        if (r < 0)
+                return r;
+        r = notify_socket_prepare(c, &ctx);
+        if (r < 0)
+                return r;
+        r = seccomp_prepare(c, &seccomp);
+        if (r < 0)
+                return r;
+        ctx.seccomp = seccomp;
+
+        if (c->rootfs_kind == ROOTFS_OVERLAY) {
+                r = layer_dir_prepare(c, &target);
+                if (r < 0)
+                        goto fail;
+        } else if (!(target = strdup(c->root_path))) {
+                r = log_oom();
+                goto fail;
+        }
+        ctx.root_target = target;
+
+        if (pipe2(pipe_fds, O_CLOEXEC) < 0) {
+                r = log_error_errno(errno, "create the start pipe");
+                goto fail;
+        }
+        spawn_forward_signals(&fwd);
+        sigprocmask(SIG_BLOCK, &fwd, &ctx.saved_mask);
+
+        args.flags = (uint64_t)clone_flags(c) | CLONE_PIDFD;
+        args.pidfd = (uint64_t)(uintptr_t)&pidfd;
+        pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+        if (pid < 0) {
+                r = log_error_errno(errno, "create the container's namespaces (clone3)");
+                goto fail;
+        }
+        if (pid == 0) {
+                pipe_fds[0] = safe_close(pipe_fds[0]);
+                ctx.error_fd = pipe_fds[1];
+                child_main(c, &ctx);
+        }
+        pipe_fds[1] = safe_close(pipe_fds[1]);
+        if (wait == SPAWN_WAIT_NONE) {
+                *ret_pid = pid;
+                *ret_pidfd = pidfd;
+                *ret_status_fd = TAKE_FD(pipe_fds[0]);
+                return 0;
+        }
+        r = wait_child(c, &ctx, pipe_fds[0], wait, pid);
+        if (r < 0) {
+                safe_close(pidfd);
+                goto fail;
+        }
+        *ret_pid = pid;
+        *ret_pidfd = pidfd;
+        return 0;
+fail:
+        if (c->rootfs_kind == ROOTFS_OVERLAY && c->layer_dir)
+                layer_dir_undo(c);
+        return r;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include "container.h"
+#include "security.h"
+
+/* Everything the child needs besides the Container; prepared by the parent
+ * before the clone so the child does no lookups of its own on the host. */
+typedef struct SpawnContext {
+        int error_fd;            /* child -> parent: int32 records, see spawn.c */
+        int exec_fifo_fd;        /* OCI create: O_PATH fd of exec.fifo, or -EBADF */
+        const char *notify_path; /* --notify: $NOTIFY_SOCKET to bind into the container */
+        int notify_fd;
+        unsigned n_listen_fds;
+        char *root_target; /* where the rootfs is mounted before pivot_root */
+        SeccompProgram *seccomp;
+        sigset_t saved_mask;
+} SpawnContext;
+
+/* Record the child sends once it is set up and waits for `start` (OCI create). */
+#define SPAWN_READY 1
+
+/* The blocked signals the foreground runtime forwards to the container. */
+void spawn_forward_signals(sigset_t *ret);
+
+typedef enum SpawnWait {
+        SPAWN_WAIT_NONE,  /* return right after the clone: the foreground waits for the
+                           * exit anyway, so one wake-up less; see container_spawn_result() */
+        SPAWN_WAIT_EXEC,  /* return once the container command runs */
+        SPAWN_WAIT_READY, /* OCI create: return once it waits for `start` */
+} SpawnWait;
+
+/* Prepares the host side (writable layer directories, seccomp program),
+ * clones the container init into its namespaces and waits until it has
+ * exec'd (or is ready, for OCI create). On failure nothing is left behind:
+ * the child is reaped and the directories this call created are removed.
+ * The error has been logged (by the child, naming the step and path). */
+int container_spawn(Container *c, SpawnWait wait, int exec_fifo_fd, pid_t *ret_pid, int *ret_pidfd,
+                    int *ret_status_fd);
+/* SPAWN_WAIT_NONE: once the child has exited, tells whether the start had
+ * failed (its error is logged already) and undoes the layer directories. */
+int container_spawn_result(Container *c, int status_fd);
+
+/* Runs in the child; never returns. */
+_noreturn_ void child_main(Container *c, SpawnContext *ctx);

@@ -1,0 +1,29 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# kill -9 in the middle of a pull; the same pull again succeeds and the
+# store checks clean.
+. "$(dirname "$0")/lib.sh"
+
+registry_start
+registry_push big >/dev/null
+ref=$REGISTRY/test/big:latest
+
+pull_bg "$REGISTRY_DIR/progress" --insecure "$REGISTRY" --parallel 1 "$ref"
+pid=$PULL_PID
+for _ in $(seq 600); do
+        grep -q "^layer .* done" "$REGISTRY_DIR/progress" && break
+        kill -0 $pid 2>/dev/null || break
+        sleep 0.01
+done
+kill -9 $pid 2>/dev/null || fail "pull finished before it could be killed"
+wait $pid && fail "killed pull exited 0"
+cat "$REGISTRY_DIR/progress"
+grep -q "^image " "$REGISTRY_DIR/progress" && fail "pull finished before the kill"
+[ -n "$(ls -A "$STORE/tmp")" ] && echo "staging left by the kill: $(ls "$STORE/tmp")"
+
+out=$(pull --insecure "$REGISTRY" "$ref")
+echo "$out" | grep -v "^layers "
+grep -q "^layer .* present" <<<"$out" || fail "the layer finished before the kill was not reused"
+[ -z "$(ls -A "$STORE/tmp")" ] || fail "staging not cleaned: $(ls "$STORE/tmp")"
+store_check_clean
+echo ok

@@ -1,0 +1,44 @@
+#!/bin/sh
+# Foreground mode: the exit status is the container's, or 128+signal, and
+# signals sent to the runtime reach the container.
+. "$(dirname "$0")/lib.sh"
+
+set +e
+run_ct --name fg1 -- /bin/sh -c 'exit 7'; rc=$?
+set -e
+check_eq "$rc" 7 "exit status"
+
+# PID 1 cannot be killed from inside its namespace: kill it from the host
+"$RUNTIME" run --rootfs "$ROOTFS" --upper "$TMP/layer" --name fg2 -- /bin/sleep 30 &
+pid=$!
+for i in $(seq 50); do init=$(pgrep -P $pid) && break; sleep 0.1; done
+grep -q "NSpid:.*[[:space:]]1$" /proc/$init/status || fail "child of the runtime is the container init"
+kill -KILL "$init"
+set +e
+wait $pid; rc=$?
+set -e
+check_eq "$rc" 137 "128+SIGKILL"
+
+# a shell as PID 1 with a TERM trap: the forwarded signal runs the trap
+"$RUNTIME" run --rootfs "$ROOTFS" --upper "$TMP/layer" --name fg3 -- /bin/sh -c 'trap "echo got-term; exit 42" TERM; echo ready; while :; do sleep 0.1; done' > "$TMP/out" &
+pid=$!
+for i in $(seq 50); do grep -q ready "$TMP/out" 2>/dev/null && break; sleep 0.1; done
+kill -TERM $pid
+set +e
+wait $pid; rc=$?
+set -e
+check_eq "$rc" 42 "signal forwarded, status of the trap"
+check_contains "$(cat "$TMP/out")" "got-term" "trap ran"
+
+# --init: PID 1 is berth's init; a signal without a handler still ends the
+# command, and orphans are reaped
+"$RUNTIME" run --rootfs "$ROOTFS" --upper "$TMP/layer" --name fg4 --init -- /bin/sh -c 'echo "pid=$$"; (sleep 0.1 &); echo ready; sleep 30' > "$TMP/out" &
+pid=$!
+for i in $(seq 50); do grep -q ready "$TMP/out" 2>/dev/null && break; sleep 0.1; done
+kill -TERM $pid
+set +e
+wait $pid; rc=$?
+set -e
+check_contains "$(cat "$TMP/out")" "pid=2" "--init runs the command as PID 2"
+check_eq "$rc" 143 "--init: 128+SIGTERM"
+echo PASS

@@ -1,0 +1,33 @@
+#!/bin/sh
+# --image: layers, command, environment, user and workdir come from an image
+# in the store; the command line overrides them.
+. "$(dirname "$0")/lib.sh"
+
+S=$TMP/store
+"$SOURCE_DIR/tests/lib/mkimage.sh" --split --env IMGVAR=from-image --user app --workdir /home/app \
+        --cmd '["sh","-c","echo cmd-from-image; id -un; pwd; echo $IMGVAR"]' "$TMP/layout" >/dev/null
+tar -C "$TMP/layout" -cf "$TMP/image.tar" .
+"$BUILD_DIR/tests/root/runtime/ct-store-import" "$S" "$TMP/image.tar" example.com/test/busybox:1 >/dev/null
+
+out=$("$RUNTIME" run --store "$S" --name img1 --rm --image example.com/test/busybox:1)
+echo "$out"
+check_contains "$out" "cmd-from-image" "image Cmd"
+check_contains "$out" "app" "image User"
+check_contains "$out" "/home/app" "image WorkingDir"
+check_contains "$out" "from-image" "image Env"
+
+out=$("$RUNTIME" run --store "$S" --name img2 --rm --image example.com/test/busybox:1 --user root \
+        --workdir / --env IMGVAR=cli -- sh -c 'id -un; pwd; echo $IMGVAR')
+check_eq "$(echo "$out" | tr '\n' ' ')" "root / cli " "command line overrides the image"
+
+out=$("$RUNTIME" run --store "$S" --name img3 --rm --image example.com/test/busybox:1 --entrypoint /bin/echo -- hi)
+check_eq "$out" "hi" "--entrypoint"
+layers=$(ls "$S/layers" | wc -l)
+[ "$layers" = 2 ] || fail "expected the image's 2 layers in the store, got $layers"
+
+if "$RUNTIME" run --store "$S" --name img4 --image example.com/nope:1 -- true 2>"$TMP/err"; then
+        fail "unknown image accepted"
+fi
+check_contains "$(cat "$TMP/err")" "example.com/nope:1" "error names the image"
+[ ! -e "$S/containers/img4" ] || fail "failed start left its layer dir"
+echo PASS

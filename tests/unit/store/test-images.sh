@@ -1,0 +1,78 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Image records, names, shared layers, removal and container references.
+. "$(dirname "$0")/lib.sh"
+
+mk basic shared
+mk empty own
+mk big other
+S=$(sha "$T/shared.tar"); E=$(sha "$T/own.tar"); B=$(sha "$T/other.tar")
+for f in shared own other; do extract "$T/$f.tar" "$(sha "$T/$f.tar")" > /dev/null || fail "extract $f"; done
+
+A=$(mkimage alpha a "$S" "$E")
+Bi=$(mkimage localhost:5000/beta:1 b "$S" "$B")
+bs check > "$T/check" || fail "check after commits: $(cat "$T/check")"
+
+# Names are normalised; ids and 12-digit prefixes resolve.
+bs inspect docker.io/library/alpha:latest > "$T/a.json" || fail "inspect by full name"
+bs inspect "${A#sha256:}" > /dev/null || fail "inspect by hex id"
+bs inspect "$(echo "${A#sha256:}" | cut -c1-12)" > /dev/null || fail "inspect by id prefix"
+bs inspect "$(echo "${A#sha256:}" | cut -c1-8)" > /dev/null 2>&1 && fail "8-digit prefix resolved"
+python3 - "$T/a.json" "$S" "$E" "$T/store" <<'PY' || fail "image record"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j['names'] == ['docker.io/library/alpha:latest'], j['names']
+assert j['diff_ids'] == [sys.argv[2], sys.argv[3]]
+assert j['layer_dirs'][0] == sys.argv[4] + '/layers/' + sys.argv[2][7:] + '/diff'
+assert j['config']['cmd'] == ['/bin/sh', '-c', 'echo a'], j['config']
+assert j['config']['exposed_ports'] == ['80/tcp'] and j['config']['labels'] == ['a=b']
+assert j['size'] > 0
+PY
+# The record is small and self-contained: one file per image.
+[ "$(stat -c %s "$T/store/images/${A#sha256:}.json")" -lt 2048 ] || fail "image record too big"
+
+# An image a container uses can't lose its last name; the error names it.
+bs container-ref alpha web1 || fail "container-ref"
+bs rm alpha 2> "$T/err" && fail "removed an image in use"
+grep -q "web1" "$T/err" || fail "EBUSY message does not name the container: $(cat "$T/err")"
+bs rm "$A" 2> /dev/null && fail "removed an image in use by id"
+# A second name can go, the last one can't.
+bs commit alpha:second "$A" || fail "second name"
+bs rm alpha:second || fail "removing a second name"
+bs container-unref alpha web1 || fail "container-unref"
+
+# Removing alpha removes its own layer, keeps the shared one.
+bs rm alpha || fail "rm alpha"
+[ -d "$(layer_dir "$S")" ] || fail "shared layer removed with one of its images"
+[ ! -e "$T/store/layers/${E#sha256:}" ] || fail "unused layer kept"
+[ ! -e "$T/store/images/${A#sha256:}.json" ] || fail "image record kept"
+[ ! -e "$T/store/blobs/sha256/${A#sha256:}" ] || fail "config blob kept"
+bs inspect alpha > /dev/null 2>&1 && fail "alpha still resolves"
+bs check > "$T/check" || fail "check after rm: $(cat "$T/check")"
+
+# Moving a name to another image drops the image that lost its last name.
+C=$(mkimage localhost:5000/beta:1 c "$S")
+[ ! -e "$T/store/images/${Bi#sha256:}.json" ] || fail "untagged image kept"
+[ ! -e "$T/store/layers/${B#sha256:}" ] || fail "layer of the untagged image kept"
+[ -d "$(layer_dir "$S")" ] || fail "shared layer lost"
+bs images | grep -q "localhost:5000/beta:1" || fail "images list"
+
+# A committed image needs its layers.
+mk many missing 200
+bs put-blob - < /dev/null > /dev/null
+printf '{"rootfs":{"type":"layers","diff_ids":["%s"]}}' "$(sha "$T/missing.tar")" > "$T/c2.json"
+c2=$(bs put-blob - < "$T/c2.json")
+bs commit gamma "$c2" 2> "$T/err" && fail "committed an image without its layer"
+grep -q "is not in the store" "$T/err" || fail "commit error: $(cat "$T/err")"
+bs put-blob sha256:0000000000000000000000000000000000000000000000000000000000000000 < "$T/c2.json" 2> /dev/null &&
+        fail "a blob with a lying digest was stored"
+
+# check finds damage: a truncated file in a layer, a corrupted blob.
+L=$(layer_dir "$S")
+: > "$L/etc/passwd"
+echo x >> "$T/store/blobs/sha256/${C#sha256:}"
+bs check > "$T/check" 2>&1 && fail "check missed damage"
+grep -q "layer $S: incomplete" "$T/check" || fail "check: layer damage: $(cat "$T/check")"
+grep -q "blob $C: content has digest" "$T/check" || fail "check: blob damage: $(cat "$T/check")"
+grep -q "orphan blob" "$T/check" || fail "check: orphans: $(cat "$T/check")"
+exit 0
