@@ -7,7 +7,7 @@ packages=(
         # build
         gcc meson ninja-build pkg-config scdoc clang-format
         libsystemd-dev libjansson-dev libarchive-dev libcurl4-openssl-dev
-        libseccomp-dev libssl-dev
+        libseccomp-dev libssl-dev libnftables-dev
         # run: systemd as the supervisor, D-Bus and polkit for berthd
         systemd dbus polkitd
         # tests: a real registry, test images, networking, TLS and auth fixtures
