@@ -132,11 +132,14 @@ other_host() {
         nsenter -t "$pid" -n ip route add default via "$prefix.1"
 }
 
+# Links by name and administrative flags, addresses without the operational
+# state: carrier (LOWER_UP, NO-CARRIER, UNKNOWN/UP) settles asynchronously
+# after a port joins a bridge, and is not state that berth sets.
 snapshot() {
         {
                 nft list ruleset
-                ip -br link | sed 's/@[^ ]*//' | awk '{print $1, $2}'
-                ip -br addr
+                ip -o link | sed -E 's/^[0-9]+: ([^:@]+)[^<]*<([^>]*)>.*/\1 \2/; s/,?(LOWER_UP|NO-CARRIER|M-DOWN)//g'
+                ip -br addr | sed 's/@[^ ]*//' | awk '{$2=""; print}'
         } >"$1"
 }
 
