@@ -237,6 +237,8 @@ harness_start_holder() {
                         : >"$1/persist" && exec sleep infinity' sh "$HARNESS_DIR"
         ) </dev/null >>"$HARNESS_DIR/boot.log" 2>&1 &
         HARNESS_HOLDER_PID=$!
+        # Teardown kills it through the cgroup; no "Killed" job notice then.
+        disown "$HARNESS_HOLDER_PID"
         for i in $(seq 600); do
                 [ -e "$HARNESS_DIR/persist" ] && return 0
                 kill -0 "$HARNESS_HOLDER_PID" 2>/dev/null || break

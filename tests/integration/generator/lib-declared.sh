@@ -39,6 +39,17 @@ trust_registry() {
         printf '[Registry]\nHost=%s\nInsecure=yes\n' "$1" | declare_file "registries.d/$2.conf"
 }
 
+# declared_registry REF [MKIMAGE-OPTION...]: a registry inside on REF's
+# host:port (127.0.0.1:PORT), a test image pushed to REF, and berth told that
+# the registry speaks plain HTTP.
+declared_registry() {
+        local ref=$1 hostport=${1%%/*}
+        shift
+        harness_registry "${hostport##*:}"
+        harness_push_image "$ref" "$@"
+        trust_registry "$hostport" local
+}
+
 # The generated pull unit's name for IMAGE, read from the container unit.
 pull_unit_of() {
         harness_run systemctl show -p Requires --value "$1" | tr ' ' '\n' | grep '^berth-pull-' | head -1
@@ -46,14 +57,17 @@ pull_unit_of() {
 
 # Asserts that UNIT's Main PID is a container's init and no berth process runs.
 assert_container_main_pid() {
-        local unit=$1 pid nspid
+        local unit=$1 pid nspid p
         pid=$(harness_run systemctl show -p MainPID --value "$unit")
         [ "$pid" -gt 0 ] || fail "$unit has no Main PID"
         nspid=$(harness_run grep '^NSpid:' "/proc/$pid/status") || fail "no /proc/$pid/status"
         read -r -a f <<<"$nspid"
         [ "${#f[@]}" = 3 ] && [ "${f[2]}" = 1 ] ||
                 fail "Main PID $pid of $unit is not a container's init ($nspid)"
-        if harness_run pgrep -l 'berth-runtime|berthctl' >&2; then
-                fail "a berth-runtime or berthctl process remains"
-        fi
+        # Process names: pgrep matches at most 15 characters of them.
+        for p in berth-runtime berthctl; do
+                if harness_run pgrep -l -x "$p" >&2; then
+                        fail "a $p process remains"
+                fi
+        done
 }

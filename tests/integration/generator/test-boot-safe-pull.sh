@@ -11,13 +11,11 @@ declared_boot
 REG=127.0.0.1:5000
 # The image goes into the registry first; then the registry goes away, as
 # one that is not reachable yet at boot.
-harness_registry 5000
-harness_push_image "$REG/demo/busybox:1.0"
+declared_registry "$REG/demo/busybox:1.0"
 harness_run systemctl stop harness-registry.service
 if harness_run curl -sf -o /dev/null "http://$REG/v2/"; then
         fail "the registry still answers after it was stopped"
 fi
-trust_registry "$REG" local
 
 declare_file web.container <<EOF2
 [Container]
@@ -34,12 +32,21 @@ pull=$(pull_unit_of web.service)
 harness_run systemctl start --no-block web.service
 # Part of the scenario, not a wait for a result: the registry is down for 10 s.
 sleep 10
-harness_run systemctl is-failed --quiet web.service &&
-        fail "web.service failed while the registry was down: $(harness_run systemctl status --no-pager "$pull" web || true)"
+# Still waiting: the pull is retried, web's start job is queued.
+harness_run systemctl list-jobs --no-legend web.service | grep -q start ||
+        fail "web.service's start job ended while the registry was down: $(harness_run systemctl status --no-pager "$pull" web || true)"
+if harness_run systemctl is-failed --quiet "$pull"; then
+        fail "$pull failed while the registry was down"
+fi
 harness_registry 5000
 
-harness_wait 300 systemctl is-active --quiet web.service ||
+# Running, or given up: web's start job has ended either way.
+harness_wait 300 sh -c 'systemctl is-active --quiet web.service || ! systemctl list-jobs --no-legend web.service | grep -q start' || true
+harness_run systemctl is-active --quiet web.service ||
         fail "web.service is not running: $(harness_run systemctl status --no-pager "$pull" web.service || true)"
+harness_run journalctl --sync
+harness_journal -u "$pull" -o cat | grep -q 'unreachable' ||
+        fail "$pull did not report the registry as unreachable while it was down"
 [ "$(harness_run systemctl show -p NRestarts --value web.service)" = 0 ] ||
         fail "web.service was restarted on the way"
 harness_run journalctl --sync

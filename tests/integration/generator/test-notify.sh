@@ -12,9 +12,7 @@ declared_boot
 
 REG=127.0.0.1:5000
 DELAY=8
-harness_registry 5000
-harness_push_image "$REG/test/app:1" --add "$APP:/usr/bin/test-app"
-trust_registry "$REG" local
+declared_registry "$REG/test/app:1" --add "$APP:/usr/bin/test-app"
 
 declare_file slow.container <<EOF2
 [Container]

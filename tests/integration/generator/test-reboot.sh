@@ -11,9 +11,7 @@ export HARNESS_PERSIST=1
 declared_boot
 
 REG=127.0.0.1:5000
-harness_registry 5000
-harness_push_image "$REG/demo/busybox:1.0"
-trust_registry "$REG" local
+declared_registry "$REG/demo/busybox:1.0"
 
 declare_file web.container <<EOF2
 [Container]

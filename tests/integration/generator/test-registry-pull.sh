@@ -13,9 +13,7 @@ declared_boot
 
 PORT=5000
 REG=127.0.0.1:$PORT
-harness_registry "$PORT"
-harness_push_image "$REG/demo/busybox:1.0"
-trust_registry "$REG" local
+declared_registry "$REG/demo/busybox:1.0"
 
 declare_file web.container <<EOF2
 [Unit]
