@@ -60,6 +60,8 @@ static int exit_code(int r)
                 return EXIT_NOPERMISSION;
         case -ENOENT:
                 return EXIT_NOTFOUND;
+        case -EHOSTUNREACH:
+                return EXIT_UNREACHABLE;
         default:
                 return EXIT_FAIL;
         }

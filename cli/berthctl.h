@@ -8,8 +8,9 @@
 #define EXIT_OK           0
 #define EXIT_FAIL         1
 #define EXIT_USAGE        2
-#define EXIT_NOPERMISSION 4 /* LSB: insufficient privilege */
-#define EXIT_NOTFOUND     5 /* no such container or image */
+#define EXIT_NOPERMISSION 4  /* LSB: insufficient privilege */
+#define EXIT_NOTFOUND     5  /* no such container or image */
+#define EXIT_UNREACHABLE  75 /* EX_TEMPFAIL: registry not reachable (yet) */
 
 typedef struct Ctl {
         sd_bus *bus; /* to berthd, opened on first use */

@@ -250,9 +250,10 @@ int run_transfer(Ctl *ctl, sd_bus_message *call, const char *label, bool quiet, 
                 return 0;
         }
         fprintf(stderr, "berthctl: %s: %s\n", label, v.result);
+        r = strncmp(v.result, "unreachable:", 12) == 0 ? -EHOSTUNREACH : -EIO;
         free(v.result);
         strv_free(v.images);
-        return -EIO;
+        return r;
 }
 
 int pull_image(Ctl *ctl, const char *ref, bool quiet)
@@ -276,28 +277,52 @@ int pull_image(Ctl *ctl, const char *ref, bool quiet)
         return r;
 }
 
+/* For pull units at boot: the network or the registry may come up later
+ * than the unit starts, so "cannot connect" is retried, with back-off, until
+ * the pull works, fails otherwise, or the unit is stopped. */
+static int pull_image_retrying(Ctl *ctl, const char *ref, bool quiet)
+{
+        unsigned delay = 1;
+
+        for (;;) {
+                int r = pull_image(ctl, ref, quiet);
+                if (r != -EHOSTUNREACH)
+                        return r;
+                fprintf(stderr, "berthctl: %s: registry not reachable, retrying in %us\n", ref,
+                        delay);
+                sleep(delay);
+                delay = delay >= 16 ? 30 : delay * 2;
+        }
+}
+
 int verb_pull(Ctl *ctl, int argc, char **argv)
 {
         static const struct option opts[] = {
             {"help", no_argument, NULL, 'h'},
             {"quiet", no_argument, NULL, 'q'},
             {"policy", required_argument, NULL, 'p'},
+            {"retry-unreachable", no_argument, NULL, 'r'},
             {},
         };
         const char *policy = "always";
-        bool quiet = false;
+        bool quiet = false, retry = false;
         int c, r;
 
         while ((c = getopt_long(argc, argv, "+hq", opts, NULL)) >= 0)
                 switch (c) {
                 case 'h':
-                        printf("berthctl pull [-q] [--policy=missing|always|newer] REFERENCE\n\n"
+                        printf("berthctl pull [-q] [--policy=missing|always|newer]\n"
+                               "              [--retry-unreachable] REFERENCE\n\n"
                                "Pull an image from its registry. missing: only when it is not\n"
                                "here yet; always and newer: ask the registry (layers already\n"
-                               "here are not downloaded again).\n");
+                               "here are not downloaded again). --retry-unreachable: while the\n"
+                               "registry cannot be reached, try again (1 s, 2 s, ... 30 s).\n");
                         return 0;
                 case 'q':
                         quiet = true;
+                        break;
+                case 'r':
+                        retry = true;
                         break;
                 case 'p':
                         if (!streq(optarg, "missing") && !streq(optarg, "always") &&
@@ -333,5 +358,6 @@ int verb_pull(Ctl *ctl, int argc, char **argv)
                 if (!sd_bus_error_has_name(&e, "org.berth1.NoSuchImage"))
                         return ctl_error(&e, r, "pull");
         }
-        return pull_image(ctl, argv[optind], quiet);
+        return retry ? pull_image_retrying(ctl, argv[optind], quiet)
+                     : pull_image(ctl, argv[optind], quiet);
 }

@@ -29,6 +29,7 @@
 #include "registry.h"
 #include "store.h"
 #include "strv.h"
+#include "transfer.h"
 
 /* A signal handler has no context argument; this is the one pull it may
  * cancel (pull_context_cancel is async-signal-safe). */
@@ -129,6 +130,11 @@ static int do_pull(Store *store, const char *ref)
                 return 3;
         if (r < 0) {
                 printf("E %s\n", pull_context_error(pull) ?: strerror(-r));
+                /* Told apart for the pull units made at boot: they retry
+                 * a registry that is not reachable yet. */
+                if (r == -ECONNREFUSED || r == -EHOSTUNREACH || r == -ENETUNREACH ||
+                    r == -ETIMEDOUT)
+                        return WORKER_EXIT_UNREACHABLE;
                 return 1;
         }
         printf("I %s\n", image_id);

@@ -174,6 +174,11 @@ static void transfer_finish(Transfer *t)
                 log_info("%s %s: done%s%s", t->type, t->reference, t->image_ids ? ", image " : "",
                          t->image_ids ? t->image_ids[0] : "");
                 result = strdup("done");
+        } else if (t->exit_status == WORKER_EXIT_UNREACHABLE) {
+                log_error("%s %s: registry unreachable: %s", t->type, t->reference,
+                          t->error_message ?: "the worker failed");
+                if (asprintf(&result, "unreachable: %s", t->error_message ?: "no connection") < 0)
+                        result = NULL;
         } else if (t->cancelled) {
                 log_info("%s %s: canceled", t->type, t->reference);
                 result = strdup("canceled");

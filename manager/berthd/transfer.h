@@ -10,6 +10,11 @@
 #include "berthd.h"
 #include "macro.h"
 
+/* berthd-worker's exit status when a pull failed because the registry could
+ * not be reached (EX_TEMPFAIL): the transfer's result is then
+ * "unreachable: REASON", and berthctl exits with the same status. */
+#define WORKER_EXIT_UNREACHABLE 75
+
 /* Per-layer progress of a pull, shown as the Layers property */
 typedef struct TransferLayer {
         char *digest;

@@ -4,11 +4,12 @@
 #
 # usage: tests/lib/demo.sh BUILD_DIR
 #
-# Each step prints the command it runs inside: a .container declaration in
-# /etc/berth/, systemctl daemon-reload (berth-generator writes the service),
-# systemctl start, status and journalctl. The image is a local root file
-# system (Rootfs=) until berthd pulls images (then: Image= and a registry
-# inside, see harness_registry).
+# Each step prints the command it runs inside: a registry on 127.0.0.1 with
+# the image pushed to it, a .container declaration in /etc/berth/ naming that
+# image, systemctl daemon-reload (berth-generator writes the service and a
+# pull unit), systemctl start (the pull unit asks berthd, started on demand
+# over D-Bus, to pull the image; then the container runs), status and
+# journalctl.
 set -euo pipefail
 
 if [ $# -ne 1 ] || [ ! -d "$1" ]; then
@@ -41,13 +42,22 @@ inside() {
         harness_run "$@"
 }
 
-ROOTFS=/var/lib/berth-demo/busybox
+REGISTRY=127.0.0.1:5000
+IMAGE=$REGISTRY/demo/busybox:1.0
 UNIT=demo
 
 demo_prepare_image() {
-        say "building a busybox image from Debian's busybox-static (tests/lib/mkimage.sh)"
-        harness_mkimage "$ROOTFS" --format rootfs
-        inside ls "$ROOTFS"
+        say "running a registry on $REGISTRY inside (Debian's docker-registry)"
+        harness_registry 5000
+        say "building a busybox image from Debian's busybox-static and pushing it as $IMAGE"
+        harness_push_image "$IMAGE"
+        inside curl -s "http://$REGISTRY/v2/demo/busybox/tags/list"
+        echo
+        say "the registry speaks plain HTTP: telling berth in /etc/berth/registries.d/"
+        # shellcheck disable=SC2016 # $1 is expanded inside
+        printf '[Registry]\nHost=%s\nInsecure=yes\n' "$REGISTRY" |
+                harness_sh 'mkdir -p /etc/berth/registries.d && cat >"$1"' /etc/berth/registries.d/demo.conf
+        inside cat /etc/berth/registries.d/demo.conf
 }
 
 # berth's main job: a declaration in /etc/berth/ becomes a service.
@@ -55,14 +65,14 @@ demo_declare() {
         say "declaring the container in /etc/berth/$UNIT.container"
         # systemd expands $ in Exec=: "$$$$" reaches sh as "$$".
         # shellcheck disable=SC2016 # $1 is expanded inside
-        harness_sh 'mkdir -p /etc/berth && cat >"/etc/berth/$1.container"' "$UNIT" <<'EOF'
+        harness_sh 'mkdir -p /etc/berth && cat >"/etc/berth/$1.container"' "$UNIT" <<EOF
 [Unit]
 Description=berth demo container
 
 [Container]
-Rootfs=/var/lib/berth-demo/busybox
+Image=$IMAGE
 HostName=demo
-Exec=sh -c 'echo hello from a berth container; echo "I am PID $$$$ on $(hostname)"; sleep 2'
+Exec=sh -c 'echo hello from a berth container; echo "I am PID \$\$\$\$ on \$(hostname)"; sleep 5'
 EOF
         inside cat "/etc/berth/$UNIT.container"
         say "systemctl daemon-reload runs berth-generator, which writes $UNIT.service"
@@ -71,13 +81,18 @@ EOF
 }
 
 demo_start() {
-        say "starting it: the runtime builds the container, hands its init to systemd and exits"
+        say "starting it: a pull unit pulls the image through berthd, then the runtime starts the container"
         inside systemctl start "$UNIT.service"
 }
 
 demo_show() {
         say "systemd supervises the container's init directly: it is the unit's Main PID"
         inside systemctl status --no-pager --lines=0 "$UNIT.service" || true
+        say "the image came from the registry: the generated pull unit asked berthd for it"
+        local pull
+        pull=$(harness_run systemctl show -p Requires --value "$UNIT.service" | tr ' ' '\n' | grep '^berth-pull-' | head -1)
+        inside systemctl status --no-pager --lines=5 "$pull" || true
+        inside berthctl images
         say "no berth process is left; the container's output is in the journal"
         harness_wait 30 sh -c "! systemctl is-active --quiet $UNIT.service" || true
         harness_run journalctl --sync

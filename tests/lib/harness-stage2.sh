@@ -10,7 +10,9 @@
 #   DIR/console  file bound over /dev/console (systemd's status output)
 #   DIR/stage    optional: a `meson install --destdir` tree copied into the root
 #   DIR/masks    optional: unit names to mask, one a line
-# /var/lib/berth inside is a tmpfs (see below).
+#   DIR/persist  optional: DIR/upper and DIR/state are mounted already (see
+#                harness_reboot) and keep the root across boots
+# /var/lib/berth inside is a tmpfs (see below), DIR/state with DIR/persist.
 set -euo pipefail
 
 dir=$1
@@ -22,14 +24,20 @@ step() { echo "harness-stage2: $*" >&2; }
 mount --make-rprivate /
 
 step "overlay of / on $root"
-mount -t tmpfs -o mode=0755 berth-harness-upper "$dir/upper"
-mkdir "$dir/upper/upper" "$dir/upper/work"
+# With DIR/persist, harness.sh's mount holder has mounted DIR/upper and
+# DIR/state already, and they hold a previous boot's root.
+[ -e "$dir/persist" ] || mount -t tmpfs -o mode=0755 berth-harness-upper "$dir/upper"
+mkdir -p "$dir/upper/upper" "$dir/upper/work"
 mount -t overlay -o "lowerdir=/,upperdir=$dir/upper/upper,workdir=$dir/upper/work" berth-harness "$root"
 
 # overlayfs refuses an upper dir on overlayfs (the root here): berth's state,
 # where containers' writable layers live, gets a file system of its own.
 mkdir -p "$root/var/lib/berth"
-mount -t tmpfs -o mode=0700 berth-harness-state "$root/var/lib/berth"
+if [ -e "$dir/persist" ]; then
+        mount --bind "$dir/state" "$root/var/lib/berth"
+else
+        mount -t tmpfs -o mode=0700 berth-harness-state "$root/var/lib/berth"
+fi
 
 if [ -d "$dir/stage" ]; then
         step "installing $dir/stage into the root"

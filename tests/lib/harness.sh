@@ -15,6 +15,8 @@
 #   harness_registry [PORT]           run docker-registry inside on 127.0.0.1:PORT
 #   harness_push_image REF [OPTION...] build a test image and push it to REF
 #   harness_journal [ARG...]          journalctl --no-pager ARG... inside
+#   harness_reboot                    power off and boot again on the same root
+#                                     (needs HARNESS_PERSIST=1 at harness_boot)
 #   harness_teardown                  stop it, unmount, remove (idempotent)
 #
 # Call harness_boot in the test's main shell (not in $(...) or a pipeline):
@@ -26,7 +28,8 @@
 #
 # Knobs (environment): BUILD_DIR (install this build; unset: nothing
 # installed), HARNESS_INSTALL=0 (boot without installing), HARNESS_MASK (more
-# units to mask), HARNESS_BOOT_TIMEOUT (s, default 120), HARNESS_KEEP=1 (on
+# units to mask), HARNESS_PERSIST=1 (a root that harness_reboot keeps),
+# HARNESS_BOOT_TIMEOUT (s, default 120), HARNESS_KEEP=1 (on
 # failure, print where the temp dir is and leave it; the harness still dies).
 #
 # shellcheck disable=SC2034 # HARNESS_* are for the sourcing script
@@ -211,16 +214,81 @@ harness_boot() {
                 HARNESS_BERTH_RUNTIME=$(harness_berth_runtime_path)
         fi
 
+        if [ "${HARNESS_PERSIST:-0}" = 1 ]; then
+                harness_start_holder || return 1
+        fi
+        harness_launch
+}
+
+# For harness_reboot: the tmpfs holding the overlay's upper dir and the one
+# for /var/lib/berth are mounted in a mount namespace of their own, held by a
+# sleeping process; each boot's namespace is a copy of it, so what systemd
+# wrote survives a poweroff, and the host still never sees a mount. (Upper
+# dirs cannot live on the host's disk: that is inside the lower dir, /.)
+harness_start_holder() {
+        local i
+        mkdir -p "$HARNESS_CGROUP/holder" "$HARNESS_DIR/state"
+        (
+                echo "$BASHPID" >"$HARNESS_CGROUP/holder/cgroup.procs"
+                # shellcheck disable=SC2016 # expanded by that sh
+                exec setpriv --pdeathsig KILL -- unshare --mount --propagation private sh -c '
+                        mount -t tmpfs -o mode=0755 berth-harness-upper "$1/upper" &&
+                        mount -t tmpfs -o mode=0700 berth-harness-state "$1/state" &&
+                        : >"$1/persist" && exec sleep infinity' sh "$HARNESS_DIR"
+        ) </dev/null >>"$HARNESS_DIR/boot.log" 2>&1 &
+        HARNESS_HOLDER_PID=$!
+        # Teardown kills it through the cgroup; no "Killed" job notice then.
+        disown "$HARNESS_HOLDER_PID"
+        for i in $(seq 600); do
+                [ -e "$HARNESS_DIR/persist" ] && return 0
+                kill -0 "$HARNESS_HOLDER_PID" 2>/dev/null || break
+                sleep 0.1
+        done
+        harness_log "the mount holder did not come up:"
+        cat "$HARNESS_DIR/boot.log" >&2
+        return 1
+}
+
+# harness_reboot: a clean poweroff of the harness's systemd, then a new boot
+# on the same root (needs HARNESS_PERSIST=1 at harness_boot). Stands for a
+# reboot: units start again only as the boot pulls them in.
+harness_reboot() {
+        local i
+        if [ -z "${HARNESS_HOLDER_PID:-}" ]; then
+                harness_log "harness_reboot: boot with HARNESS_PERSIST=1 first"
+                return 1
+        fi
+        if harness_owns_pid "$HARNESS_PID"; then
+                kill -s SIGRTMIN+4 "$HARNESS_PID" 2>/dev/null || true
+                for i in $(seq "$((${HARNESS_BOOT_TIMEOUT:-120} * 10))"); do
+                        kill -0 "$HARNESS_LAUNCHER_PID" 2>/dev/null || break
+                        sleep 0.1
+                done
+        fi
+        harness_kill_cgroup "$HARNESS_CGROUP/payload" || return 1
+        wait "$HARNESS_LAUNCHER_PID" 2>/dev/null || true
+        exec {HARNESS_PIDNS_FD}<&-
+        unset HARNESS_PID HARNESS_LAUNCHER_PID HARNESS_PIDNS HARNESS_PIDNS_FD
+        harness_log "rebooting"
+        harness_launch
+}
+
+# Starts stage 2 in fresh namespaces and waits for the boot to end.
+harness_launch() {
         # The harness gets a cgroup of its own: "payload" becomes the root of
         # its cgroup namespace (systemd's whole tree), and teardown can kill
         # everything in it at once.
         mkdir -p "$HARNESS_CGROUP/payload"
+        local enter=()
+        if [ -n "${HARNESS_HOLDER_PID:-}" ]; then
+                enter=(nsenter -t "$HARNESS_HOLDER_PID" -m --)
+        fi
 
         # setpriv: if this test dies, even by SIGKILL, unshare gets SIGKILL,
         # and --kill-child passes that on to PID 1 of the namespace.
         (
                 echo "$BASHPID" >"$HARNESS_CGROUP/payload/cgroup.procs"
-                exec setpriv --pdeathsig KILL -- \
+                exec setpriv --pdeathsig KILL -- "${enter[@]}" \
                         unshare --pid --mount --uts --ipc --cgroup --net --fork --kill-child=SIGKILL \
                         bash "$HARNESS_LIB_DIR/harness-stage2.sh" "$HARNESS_DIR"
         ) </dev/null >"$HARNESS_DIR/boot.log" 2>&1 &
@@ -460,6 +528,6 @@ harness_teardown() {
         else
                 harness_remove_dir "$HARNESS_DIR" || rc=1
         fi
-        unset HARNESS_DIR HARNESS_PID HARNESS_LAUNCHER_PID HARNESS_CGROUP HARNESS_PIDNS HARNESS_PIDNS_FD
+        unset HARNESS_DIR HARNESS_PID HARNESS_LAUNCHER_PID HARNESS_CGROUP HARNESS_PIDNS HARNESS_PIDNS_FD HARNESS_HOLDER_PID
         return $rc
 }

@@ -6,20 +6,11 @@
 # is quick; [Install] is emulated; a template instance runs; a file with a
 # syntax error fails alone.
 #
-# The image is a busybox root file system (Rootfs=): pulls need berthd,
-# which has its own tests.
+# The image is a busybox root file system (Rootfs=); pulls from a registry
+# through berthd are in test-registry-pull.sh and the other tests here.
 set -euo pipefail
-. "$SOURCE_DIR/tests/lib/harness.sh"
+. "$SOURCE_DIR/tests/integration/generator/lib-declared.sh"
 harness_require_root
-
-fail() {
-        echo "FAIL: $*" >&2
-        exit 1
-}
-conf() { sed -n "s/^#define $1 \"\(.*\)\"$/\1/p" "$BUILD_DIR/config.h"; }
-CONFDIR=$(conf BERTH_CONFDIR)
-STATEDIR=$(conf BERTH_STATEDIR)
-[ -n "$CONFDIR" ] && [ -n "$STATEDIR" ] || fail "no config.h in $BUILD_DIR"
 if ! meson introspect --installed "$BUILD_DIR" | grep -q '/berth-generator"'; then
         echo "SKIP: this build installs no berth-generator" >&2
         exit 77
@@ -36,7 +27,6 @@ cp /bin/busybox /run/bb/bin/
 for a in sh sleep echo cat; do ln -s busybox /run/bb/bin/$a; done
 echo "root:x:0:0:root:/root:/bin/sh" > /run/bb/etc/passwd'
 
-declare_file() { harness_sh 'mkdir -p "$(dirname "$1")" && cat >"$1"' "$CONFDIR/$1"; }
 declare_file web.container <<'EOT'
 [Unit]
 Description=berth generator integration test

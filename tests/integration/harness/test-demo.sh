@@ -1,12 +1,13 @@
 #!/bin/bash
-# The README's demo (tools/demo.sh runs tests/lib/demo.sh) works: a declared
-# busybox container becomes a generated service, runs as PID 1 with its own
-# hostname, its init is the unit's Main PID, and its output is in the journal.
+# The README's demo (tools/demo.sh runs tests/lib/demo.sh) works: a busybox
+# image pushed to a registry inside and declared with Image= is pulled through
+# berthd by the generated pull unit, runs as PID 1 with its own hostname, its
+# init is the unit's Main PID, and its output is in the journal.
 set -euo pipefail
 . "$SOURCE_DIR/tests/lib/harness.sh"
 harness_require_root
 installed=$(meson introspect --installed "$BUILD_DIR")
-for p in berth-runtime berth-generator; do
+for p in berth-runtime berth-generator berthd berthctl; do
         if ! grep -q "/$p\"" <<<"$installed"; then
                 echo "SKIP: this build has no $p" >&2
                 exit 77
@@ -20,7 +21,11 @@ out=$("$SOURCE_DIR/tests/lib/demo.sh" "$BUILD_DIR" 2>&1) || {
 }
 echo "$out"
 for want in '^SourcePath=/etc/berth/demo.container$' \
-        '^ExecStart=.*/berth-runtime run .*--rootfs /var/lib/berth-demo/busybox' \
+        '^ExecStart=.*/berth-runtime run .*--image 127.0.0.1:5000/demo/busybox:1.0' \
+        '^Requires=.*berth-pull-' \
+        'berth-pull-.*\.service - Pull image 127.0.0.1:5000/demo/busybox:1.0' \
+        'Active: active \(exited\)' \
+        '^127.0.0.1:5000/demo/busybox:1.0 +[0-9a-f]{12} ' \
         'Main PID: [0-9]+ \((sh|sleep)\)' \
         'demo\[[0-9]+\]: hello from a berth container$' \
         'demo\[[0-9]+\]: I am PID 1 on demo$' \
