@@ -216,36 +216,53 @@ static int identity(ContainerBuild *c)
         return 0;
 }
 
+/* Docker's --entrypoint names one program and drops the image's CMD; the
+ * words after it become the front of the command. So "Entrypoint=top -b"
+ * with "Exec=x" runs "top -b x", as under Quadlet. */
 static int command(ContainerBuild *c)
 {
-        const UnitEntry *e = unit_file_last(c->d->unit, "Container", "Entrypoint");
+        const UnitEntry *e = unit_file_last(c->d->unit, "Container", "Exec");
+        _cleanup_strv_free_ char **entry = NULL;
+        bool bad = false;
         int r;
 
         if (e) {
-                _cleanup_strv_free_ char **w = NULL;
-                bool bad = false;
-
-                if (split_all(e->value, SPLIT_EXEC, &w, &bad) < 0)
-                        return decl_fail(c->g, c->d, e, "unbalanced quotes in '%s'", e->value);
-                if (bad)
-                        decl_warn(c->d, e, "unsupported escape char in '%s'", e->value);
-                /* An empty Entrypoint= clears the image's entrypoint. */
-                if (!w[0] && (r = cb_arg2(c, "--entrypoint", "")) < 0)
-                        return r;
-                STRV_FOREACH (s, w)
-                        if ((r = cb_arg2(c, "--entrypoint", *s)) < 0)
-                                return r;
-        }
-        e = unit_file_last(c->d->unit, "Container", "Exec");
-        if (e) {
-                bool bad = false;
-                strv_free(c->exec);
-                c->exec = NULL;
                 if (split_all(e->value, SPLIT_EXEC, &c->exec, &bad) < 0)
                         return decl_fail(c->g, c->d, e, "unbalanced quotes in '%s'", e->value);
                 if (bad)
                         decl_warn(c->d, e, "unsupported escape char in '%s', kept as written",
                                   e->value);
+        }
+        e = unit_file_last(c->d->unit, "Container", "Entrypoint");
+        if (!e)
+                return 0;
+        bad = false;
+        if (split_all(e->value, SPLIT_EXEC, &entry, &bad) < 0)
+                return decl_fail(c->g, c->d, e, "unbalanced quotes in '%s'", e->value);
+        if (bad)
+                decl_warn(c->d, e, "unsupported escape char in '%s', kept as written", e->value);
+        if (!entry[0]) {
+                /* Cleared: the command alone runs, or the image's CMD. */
+                if (c->exec && c->exec[0]) {
+                        r = cb_arg2(c, "--entrypoint", c->exec[0]);
+                        if (r >= 0) {
+                                free(c->exec[0]);
+                                memmove(c->exec, c->exec + 1,
+                                        strv_length(c->exec) * sizeof(char *));
+                        }
+                        return r;
+                }
+                return cb_arg2(c, "--entrypoint", "");
+        }
+        r = cb_arg2(c, "--entrypoint", entry[0]);
+        if (r < 0)
+                return r;
+        if (entry[1]) {
+                _cleanup_strv_free_ char **cmd = strv_copy(entry + 1);
+                if (!cmd || strv_extend_strv(&cmd, c->exec) < 0)
+                        return log_oom();
+                strv_free(c->exec);
+                c->exec = TAKE_PTR(cmd);
         }
         return 0;
 }
@@ -674,6 +691,8 @@ static int exec_lines(ContainerBuild *c)
         escape_word(&post, c->g->runtime_path);
         strbuf_append(&post, " cleanup --name ");
         escape_word(&post, c->name);
+        /* run --rm: the writable layer goes with the container. */
+        strbuf_append(&post, " --rm");
         if (strbuf_failed(&b) || strbuf_failed(&post) ||
             unit_file_add(c->service, "Service", "ExecStart", b.s) < 0 ||
             unit_file_add(c->service, "Service", "ExecStopPost", post.s) < 0)

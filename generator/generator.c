@@ -96,6 +96,9 @@ void generator_convert_all(Generator *g)
                 case DECL_IMAGE:
                         r = convert_image(g, d);
                         break;
+                case DECL_SOCKET:
+                        r = convert_socket(g, d);
+                        break;
                 case DECL_NETWORK:
                         r = decl_fail(g, d, NULL,
                                       "not supported yet: .network files arrive with berth's "

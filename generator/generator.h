@@ -112,6 +112,8 @@ bool decl_default_dependencies(const Decl *d);
 int convert_container(Generator *g, Decl *d);
 int convert_volume(Generator *g, Decl *d);
 int convert_image(Generator *g, Decl *d);
+/* socket.c: a .socket beside a .container is linked in and enabled. */
+int convert_socket(Generator *g, Decl *d);
 /* The named volume a ".volume" declaration creates. */
 char *volume_name_of(const Decl *d);
 /* Named volumes are directories under /var/lib/berth/volumes. */

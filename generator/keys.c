@@ -31,7 +31,7 @@ int decl_check_keys(Generator *g, Decl *d, const KeyInfo *table)
                 size_t k;
 
                 for (k = 0; k < n_table; k++)
-                        if (streq(table[k].key, e->key))
+                        if (table[k].key[0] == e->key[0] && streq(table[k].key, e->key))
                                 break;
                 if (k == n_table) {
                         if (unknown++ < UNKNOWN_REPORT_MAX)

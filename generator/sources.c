@@ -361,7 +361,8 @@ static int decl_load(Generator *g, Decl *d)
         r = unit_file_load(u, d->path);
         if (r < 0)
                 return r;
-        if (g->n_dropin_dirs > 0) {
+        /* A .socket is systemd's own unit: systemd reads its drop-ins. */
+        if (g->n_dropin_dirs > 0 && d->kind != DECL_SOCKET) {
                 r = collect_dropins(g, d, &dropins, &n);
                 if (r < 0)
                         return log_oom();

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fileio.h"
 #include "log.h"
@@ -10,6 +12,13 @@
 #include "unit-file.h"
 
 #define WHITESPACE " \t"
+
+/* Lookups run thousands of times per boot: most keys differ in their
+ * first byte, so look at it before calling strcmp(). */
+static inline bool key_eq(const char *a, const char *b)
+{
+        return a[0] == b[0] && streq(a, b);
+}
 
 UnitFile *unit_file_new(void)
 {
@@ -192,7 +201,7 @@ const UnitEntry *unit_file_last(const UnitFile *u, const char *section, const ch
         if (!s)
                 return NULL;
         for (size_t i = s->n_entries; i-- > 0;)
-                if (streq(s->entries[i].key, key))
+                if (key_eq(s->entries[i].key, key))
                         return &s->entries[i];
         return NULL;
 }
@@ -213,7 +222,7 @@ int unit_file_lookup_all(const UnitFile *u, const char *section, const char *key
 
         if (s)
                 for (size_t i = 0; i < s->n_entries; i++) {
-                        if (!streq(s->entries[i].key, key))
+                        if (!key_eq(s->entries[i].key, key))
                                 continue;
                         if (isempty(s->entries[i].value)) {
                                 n = 0;
@@ -475,8 +484,25 @@ int unit_file_parse(UnitFile *u, const char *path, const char *text, size_t len)
 int unit_file_load(UnitFile *u, const char *path)
 {
         _cleanup_free_ char *text = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        char buf[64 * 1024];
+        ssize_t n;
         size_t len;
         int r;
+
+        /* Declarations are small: one read() of a regular file that comes
+         * back short is the whole file, which saves a syscall per file on
+         * the boot path. Bigger files take the general road. */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return log_error_errno(errno, "%s: cannot read", path);
+        do
+                n = read(fd, buf, sizeof(buf));
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return log_error_errno(errno, "%s: cannot read", path);
+        if ((size_t)n < sizeof(buf))
+                return unit_file_parse(u, path, buf, (size_t)n);
 
         r = read_full_file(path, UNIT_FILE_MAX, &text, &len);
         if (r == -EFBIG)

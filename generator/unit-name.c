@@ -9,13 +9,13 @@
 static const char *const kind_names[_DECL_KIND_MAX] = {
     [DECL_CONTAINER] = "container", [DECL_VOLUME] = "volume",     [DECL_IMAGE] = "image",
     [DECL_NETWORK] = "network",     [DECL_POD] = "pod",           [DECL_KUBE] = "kube",
-    [DECL_BUILD] = "build",         [DECL_ARTIFACT] = "artifact",
+    [DECL_BUILD] = "build",         [DECL_ARTIFACT] = "artifact", [DECL_SOCKET] = "socket",
 };
 
 static const char *const kind_sections[_DECL_KIND_MAX] = {
     [DECL_CONTAINER] = "Container", [DECL_VOLUME] = "Volume",     [DECL_IMAGE] = "Image",
     [DECL_NETWORK] = "Network",     [DECL_POD] = "Pod",           [DECL_KUBE] = "Kube",
-    [DECL_BUILD] = "Build",         [DECL_ARTIFACT] = "Artifact",
+    [DECL_BUILD] = "Build",         [DECL_ARTIFACT] = "Artifact", [DECL_SOCKET] = "Socket",
 };
 
 const char *decl_kind_to_string(DeclKind k)
@@ -84,6 +84,8 @@ char *decl_service_name(const char *filename, DeclKind k)
 
         if (!dot)
                 return NULL;
+        if (k == DECL_SOCKET)
+                return strdup(filename);
         base = strndup(filename, dot - filename);
         if (!base)
                 return NULL;

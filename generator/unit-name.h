@@ -15,6 +15,7 @@ typedef enum DeclKind {
         DECL_KUBE,
         DECL_BUILD,
         DECL_ARTIFACT,
+        DECL_SOCKET, /* a plain systemd .socket kept beside its container */
         _DECL_KIND_MAX,
         _DECL_KIND_INVALID = -1,
 } DeclKind;

@@ -1,8 +1,8 @@
 #!/bin/bash
 # The README's demo: installs the dependencies from Debian, builds berth, and
-# runs a busybox container (built here from busybox-static) as a systemd
-# service under a real systemd that boots in private namespaces and is torn
-# down afterwards; nothing on this machine changes.
+# runs a declared busybox container (built here from busybox-static) as a
+# systemd service, under a real systemd that boots in private namespaces and
+# is torn down afterwards; nothing on this machine changes.
 #   BUILD_DIR=DIR     build directory (default build)
 set -euo pipefail
 cd "$(dirname "$0")/.."

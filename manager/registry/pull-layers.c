@@ -15,6 +15,9 @@ typedef struct LayerJob {
         const char *diff_id;
         _Atomic LayerState state;
         atomic_uint_fast64_t done;
+        bool claimed;        /* in the in-flight table on our behalf */
+        bool duplicate;      /* the same layer as an earlier job of this pull */
+        LayerWriter *writer; /* streamed completely, not yet finished */
 } LayerJob;
 
 /* One pull's layer phase, shared by its worker threads. */
@@ -45,33 +48,6 @@ static void run_notify(LayerRun *run)
         pthread_mutex_lock(&run->lock);
         pthread_cond_broadcast(&run->changed);
         pthread_mutex_unlock(&run->lock);
-}
-
-/* Waits until no other pull of this process downloads diff_id, then either
- * finds the layer in the store or claims the download. */
-static int inflight_acquire(LayerRun *run, const char *diff_id, bool *ret_present)
-{
-        Registry *reg = run->p->registry;
-        int r = 0;
-
-        pthread_mutex_lock(&reg->lock);
-        while (strv_contains(reg->inflight, diff_id)) {
-                struct timespec ts;
-
-                if (atomic_load(&run->p->cancelled)) {
-                        r = -ECANCELED;
-                        break;
-                }
-                timespec_in_ms(&ts, PROGRESS_INTERVAL_MS);
-                pthread_cond_timedwait(&reg->inflight_changed, &reg->lock, &ts);
-        }
-        if (r >= 0) {
-                *ret_present = store_has_layer(run->store, diff_id);
-                if (!*ret_present)
-                        r = strv_extend(&reg->inflight, diff_id);
-        }
-        pthread_mutex_unlock(&reg->lock);
-        return r;
 }
 
 static void inflight_release(LayerRun *run, const char *diff_id)
@@ -141,7 +117,6 @@ static void sink_close(LayerSink *ls)
 
 static int layer_fetch(LayerRun *run, LayerJob *job, const char *reference)
 {
-        Registry *reg = run->p->registry;
         LayerSink ls = {.run = run, .job = job};
         BodySink sink = {
             .write = sink_write, .reset = sink_reset, .userdata = &ls, .max = job->desc->size};
@@ -175,36 +150,54 @@ static int layer_fetch(LayerRun *run, LayerJob *job, const char *reference)
                                  reference, job->desc->digest, (uintmax_t)atomic_load(&job->done),
                                  (uintmax_t)job->desc->size);
         }
-        pthread_mutex_lock(&reg->lock);
-        r = layer_writer_finish(ls.writer);
-        if (r < 0)
-                pull_fail(run->p, r, "pull %s: layer %s: %s", reference, job->desc->digest,
-                          layer_writer_error(ls.writer) ?: strerror(-r));
-        layer_writer_free(ls.writer);
-        pthread_mutex_unlock(&reg->lock);
-        return r;
+        /* Finishing (verifying and moving into place) waits until every
+         * layer of the pull has streamed in, so that a failure anywhere
+         * leaves no layer of this pull committed. */
+        job->writer = TAKE_PTR(ls.writer);
+        return 0;
 }
 
 static int layer_run_one(LayerRun *run, LayerJob *job, const char *reference)
 {
-        bool present = false;
         int r;
 
-        r = inflight_acquire(run, job->diff_id, &present);
-        if (r < 0)
-                return pull_fail(run->p, r, "pull %s: layer %s: %s", reference, job->desc->digest,
-                                 r == -ECANCELED ? "cancelled" : strerror(-r));
-        if (present) {
-                atomic_store(&job->done, job->desc->size);
-                atomic_store(&job->state, LAYER_PRESENT);
-                return 0;
-        }
         atomic_store(&job->state, LAYER_DOWNLOADING);
         run_notify(run);
         r = layer_fetch(run, job, reference);
-        inflight_release(run, job->diff_id);
-        if (r >= 0)
-                atomic_store(&job->state, LAYER_DONE);
+        if (r >= 0 && !job->writer) /* committed by another process meanwhile */
+                atomic_store(&job->state, LAYER_PRESENT);
+        return r;
+}
+
+/* Commits the streamed layers bottom first when all went well, else drops
+ * them; either way the in-flight claims go. */
+static int finish_layers(LayerRun *run, int r, const char *reference)
+{
+        Registry *reg = run->p->registry;
+
+        for (size_t i = 0; i < run->n_jobs; i++) {
+                LayerJob *job = &run->jobs[i];
+
+                if (job->writer) {
+                        pthread_mutex_lock(&reg->lock);
+                        if (r >= 0) {
+                                r = layer_writer_finish(job->writer);
+                                if (r < 0)
+                                        pull_fail(run->p, r, "pull %s: layer %s: %s", reference,
+                                                  job->desc->digest,
+                                                  layer_writer_error(job->writer) ?: strerror(-r));
+                                else
+                                        atomic_store(&job->state, LAYER_DONE);
+                        }
+                        layer_writer_free(job->writer);
+                        pthread_mutex_unlock(&reg->lock);
+                        job->writer = NULL;
+                }
+                if (job->claimed)
+                        inflight_release(run, job->diff_id);
+                if (job->duplicate && r >= 0)
+                        atomic_store(&job->state, LAYER_DONE);
+        }
         return r;
 }
 
@@ -223,8 +216,11 @@ static void *worker(void *userdata)
                 int r;
 
                 pthread_mutex_lock(&run->lock);
-                if (run->error >= 0 && run->next < run->n_jobs)
+                while (run->error >= 0 && run->next < run->n_jobs && !job) {
                         job = &run->jobs[run->next++];
+                        if (!job->claimed)
+                                job = NULL;
+                }
                 pthread_mutex_unlock(&run->lock);
                 if (!job)
                         break;
@@ -266,6 +262,57 @@ static void report(LayerRun *run, LayerProgress *lp, const char *reference, Pull
         cb(&pp, userdata);
 }
 
+static bool any_claimed_elsewhere(LayerRun *run)
+{
+        char **inflight = run->p->registry->inflight;
+
+        for (size_t i = 0; i < run->n_jobs; i++)
+                if (strv_contains(inflight, run->jobs[i].diff_id))
+                        return true;
+        return false;
+}
+
+/* Claims every missing layer of the pull at once, after waiting until no
+ * other pull of this process is downloading any of them. A pull holds its
+ * claims until its layers are committed, so taking them all or none is what
+ * keeps two pulls from waiting for each other. */
+static int claim_layers(LayerRun *run, LayerProgress *lp, const char *reference, PullProgressFn cb,
+                        void *userdata)
+{
+        Registry *reg = run->p->registry;
+        int r = 0;
+
+        pthread_mutex_lock(&reg->lock);
+        while (any_claimed_elsewhere(run)) {
+                struct timespec ts;
+
+                if (atomic_load(&run->p->cancelled)) {
+                        pthread_mutex_unlock(&reg->lock);
+                        return pull_fail(run->p, -ECANCELED, "pull %s: cancelled", reference);
+                }
+                timespec_in_ms(&ts, PROGRESS_INTERVAL_MS);
+                pthread_cond_timedwait(&reg->inflight_changed, &reg->lock, &ts);
+                pthread_mutex_unlock(&reg->lock);
+                report(run, lp, reference, cb, userdata);
+                pthread_mutex_lock(&reg->lock);
+        }
+        for (size_t i = 0; i < run->n_jobs && r >= 0; i++) {
+                LayerJob *job = &run->jobs[i];
+
+                if (strv_contains(reg->inflight, job->diff_id))
+                        job->duplicate = true;
+                else if (store_has_layer(run->store, job->diff_id)) {
+                        atomic_store(&job->done, job->desc->size);
+                        atomic_store(&job->state, LAYER_PRESENT);
+                } else {
+                        r = strv_extend(&reg->inflight, job->diff_id);
+                        job->claimed = r >= 0;
+                }
+        }
+        pthread_mutex_unlock(&reg->lock);
+        return r;
+}
+
 int pull_layers(PullContext *p, Store *s, RegistryClient *client, const char *reference,
                 const Descriptor *layers, char **diff_ids, size_t n, unsigned max_parallel,
                 PullProgressFn cb, void *userdata)
@@ -293,6 +340,11 @@ int pull_layers(PullContext *p, Store *s, RegistryClient *client, const char *re
                 return -ENOMEM;
         pthread_mutex_init(&run.lock, NULL);
         pthread_cond_init(&run.changed, NULL);
+        r = claim_layers(&run, lp, reference, cb, userdata);
+        if (r < 0) {
+                run.error = r;
+                n_threads = 0;
+        }
 
         pthread_mutex_lock(&run.lock);
         for (; started < n_threads; started++) {
@@ -317,6 +369,7 @@ int pull_layers(PullContext *p, Store *s, RegistryClient *client, const char *re
         pthread_mutex_unlock(&run.lock);
         for (unsigned i = 0; i < started; i++)
                 pthread_join(threads[i], NULL);
+        r = finish_layers(&run, r, reference);
         report(&run, lp, reference, cb, userdata);
         pthread_cond_destroy(&run.changed);
         pthread_mutex_destroy(&run.lock);

@@ -4,6 +4,7 @@
 /* Shared between the files of the store; not part of the contract. */
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include "store.h"
@@ -12,14 +13,17 @@ struct Store {
         char *root;
         int root_fd;
         int lock_fd; /* root/lock: flock'ed around every metadata change */
+        /* flock() doesn't exclude threads sharing the fd: a recursive mutex
+         * does that, and counts the nesting. */
+        pthread_mutex_t mutex;
         int lock_depth;
 };
 
 /* Largest manifest, config, image record or refs.json the store reads. */
 #define STORE_JSON_MAX (4U * 1024 * 1024)
 
-/* The store lock is re-entrant within one Store so that helpers can take it
- * and be called from functions that already hold it. */
+/* The store lock excludes other processes and other threads; it is
+ * re-entrant so that helpers can take it under functions that hold it. */
 int store_lock(Store *s);
 void store_unlock(Store *s);
 static inline void store_unlockp(Store **s)

@@ -39,12 +39,14 @@ const char *digest_hex(const char *digest)
 
 int store_lock(Store *s)
 {
+        pthread_mutex_lock(&s->mutex);
         if (s->lock_depth++ > 0)
                 return 0;
         while (flock(s->lock_fd, LOCK_EX) < 0) {
                 if (errno == EINTR)
                         continue;
                 s->lock_depth--;
+                pthread_mutex_unlock(&s->mutex);
                 return log_error_errno(errno, "Lock store %s", s->root);
         }
         return 0;
@@ -54,6 +56,7 @@ void store_unlock(Store *s)
 {
         if (--s->lock_depth == 0)
                 (void)flock(s->lock_fd, LOCK_UN);
+        pthread_mutex_unlock(&s->mutex);
 }
 
 static DIR *opendir_at(int dirfd, const char *path)
@@ -112,6 +115,13 @@ int store_open(const char *root, Store **ret)
         if (!s)
                 return log_oom();
         s->root_fd = s->lock_fd = -EBADF;
+        {
+                pthread_mutexattr_t attr;
+                pthread_mutexattr_init(&attr);
+                pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+                pthread_mutex_init(&s->mutex, &attr);
+                pthread_mutexattr_destroy(&attr);
+        }
         s->root = strdup(root ?: BERTH_STATEDIR);
         if (!s->root)
                 return log_oom();
@@ -148,6 +158,7 @@ void store_free(Store *s)
                 return;
         safe_close(s->lock_fd);
         safe_close(s->root_fd);
+        pthread_mutex_destroy(&s->mutex);
         free(s->root);
         free(s);
 }

@@ -4,10 +4,11 @@
 #
 # usage: tests/lib/demo.sh BUILD_DIR
 #
-# Each step prints the command it runs inside. Today the container is started
-# with the runtime directly, as systemd-run would for any service; once the
-# generator exists, demo_start becomes: drop a .container file into
-# /etc/berth/, daemon-reload, systemctl start.
+# Each step prints the command it runs inside: a .container declaration in
+# /etc/berth/, systemctl daemon-reload (berth-generator writes the service),
+# systemctl start, status and journalctl. The image is a local root file
+# system (Rootfs=) until berthd pulls images (then: Image= and a registry
+# inside, see harness_registry).
 set -euo pipefail
 
 if [ $# -ne 1 ] || [ ! -d "$1" ]; then
@@ -40,42 +41,58 @@ inside() {
         harness_run "$@"
 }
 
-IMAGE_DIR=/var/lib/berth-demo/busybox
+ROOTFS=/var/lib/berth-demo/busybox
 UNIT=demo
 
 demo_prepare_image() {
         say "building a busybox image from Debian's busybox-static (tests/lib/mkimage.sh)"
-        harness_mkimage "$IMAGE_DIR" --format layers
-        inside ls "$IMAGE_DIR/1"
+        harness_mkimage "$ROOTFS" --format rootfs
+        inside ls "$ROOTFS"
+}
+
+# berth's main job: a declaration in /etc/berth/ becomes a service.
+demo_declare() {
+        say "declaring the container in /etc/berth/$UNIT.container"
+        # systemd expands $ in Exec=: "$$$$" reaches sh as "$$".
+        # shellcheck disable=SC2016 # $1 is expanded inside
+        harness_sh 'mkdir -p /etc/berth && cat >"/etc/berth/$1.container"' "$UNIT" <<'EOF'
+[Unit]
+Description=berth demo container
+
+[Container]
+Rootfs=/var/lib/berth-demo/busybox
+HostName=demo
+Exec=sh -c 'echo hello from a berth container; echo "I am PID $$$$ on $(hostname)"; sleep 2'
+EOF
+        inside cat "/etc/berth/$UNIT.container"
+        say "systemctl daemon-reload runs berth-generator, which writes $UNIT.service"
+        inside systemctl daemon-reload
+        inside systemctl cat "$UNIT.service"
 }
 
 demo_start() {
-        local runtime=${HARNESS_BERTH_RUNTIME:-/usr/libexec/berth/berth-runtime}
-        if ! harness_run test -x "$runtime"; then
-                echo "demo: $runtime is not installed; was berth built in $BUILD_DIR?" >&2
-                return 1
-        fi
-        say "starting the container as a systemd service; the runtime hands its init to systemd and exits"
-        # systemd expands $ in ExecStart=: "$$$$" reaches sh as "$$".
-        # shellcheck disable=SC2016
-        inside systemd-run --unit="$UNIT" -p Type=notify -p NotifyAccess=all \
-                -p Description="berth demo container" \
-                "$runtime" run --name "$UNIT" --layers "$IMAGE_DIR/1" -- \
-                sh -c 'echo hello from a berth container; echo "I am PID $$$$ on $(hostname)"; sleep 2'
+        say "starting it: the runtime builds the container, hands its init to systemd and exits"
+        inside systemctl start "$UNIT.service"
 }
 
 demo_show() {
         say "systemd supervises the container's init directly: it is the unit's Main PID"
-        inside systemctl status --no-pager --lines=0 "$UNIT" || true
+        inside systemctl status --no-pager --lines=0 "$UNIT.service" || true
         say "no berth process is left; the container's output is in the journal"
-        harness_wait 30 sh -c "! systemctl is-active --quiet $UNIT" || true
+        harness_wait 30 sh -c "! systemctl is-active --quiet $UNIT.service" || true
         harness_run journalctl --sync
-        inside journalctl --no-pager -u "$UNIT"
+        inside journalctl --no-pager -u "$UNIT.service"
 }
 
 say "booting a real systemd in private namespaces with berth installed (tests/lib/harness.sh)"
 harness_boot
+if ! harness_run test -x /lib/systemd/system-generators/berth-generator &&
+        ! harness_run test -x /usr/lib/systemd/system-generators/berth-generator; then
+        echo "demo: berth-generator is not installed; was berth built in $BUILD_DIR?" >&2
+        exit 1
+fi
 demo_prepare_image
+demo_declare
 demo_start
 demo_show
 say "done; tearing the demo system down"

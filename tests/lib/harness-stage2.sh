@@ -34,7 +34,7 @@ mount -t tmpfs -o mode=0700 berth-harness-state "$root/var/lib/berth"
 if [ -d "$dir/stage" ]; then
         step "installing $dir/stage into the root"
         # --no-overwrite-dir keeps the modes of /usr, /etc, ... as they are.
-        tar -C "$dir/stage" -cf - . | tar -C "$root" --no-overwrite-dir -xpf -
+        tar -C "$dir/stage" -cf - . | tar -C "$root" --no-overwrite-dir --keep-directory-symlink -xpf -
 fi
 
 step "API file systems"

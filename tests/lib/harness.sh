@@ -147,17 +147,16 @@ harness_remove_dir() {
         rm -rf --one-file-system "$d"
 }
 
-# harness_ns_members MNTNS PIDNS (as readlink /proc/PID/ns/* prints them):
-# the PIDs of host processes in either namespace.
-harness_ns_members() {
-        local mnt=${1//[^0-9]/} pid=${2//[^0-9]/}
-        # stat -L gives a namespace's inode number, one process for all PIDs.
-        # Processes that exit meanwhile make stat fail: not an error here.
-        { stat -L -c '%i %n' /proc/[0-9]*/ns/mnt /proc/[0-9]*/ns/pid 2>/dev/null || true; } |
-                awk -v mnt="$mnt" -v pid="$pid" '
-                        ($1 == mnt && $2 ~ /\/mnt$/) || ($1 == pid && $2 ~ /\/pid$/) {
-                                split($2, f, "/"); print f[3]
-                        }' | sort -un | tr '\n' ' ' | sed 's/ $//'
+# harness_pidns_members PIDNS (as readlink /proc/PID/ns/pid prints it): the
+# PIDs of processes in that PID namespace. Namespace inode numbers are reused
+# once a namespace is freed: hold an fd on it while asking.
+harness_pidns_members() {
+        local ns=${1//[^0-9]/}
+        # stat -L gives a namespace's inode number, one process for all PIDs;
+        # processes that exit meanwhile make it fail, which is no error here.
+        { stat -L -c '%i %n' /proc/[0-9]*/ns/pid 2>/dev/null || true; } |
+                awk -v ns="$ns" '$1 == ns { split($2, f, "/"); print f[3] }' |
+                sort -un | tr '\n' ' ' | sed 's/ $//'
 }
 
 # Where meson installs berth-runtime, read from the build's config.h.
@@ -254,8 +253,10 @@ harness_boot() {
                 fi
                 sleep 0.05
         done
-        HARNESS_MNTNS=$(readlink "/proc/$HARNESS_PID/ns/mnt")
-        HARNESS_PIDNS=$(readlink "/proc/$HARNESS_PID/ns/pid")
+        # Held open until teardown: the namespace's number cannot be reused
+        # meanwhile, so teardown's check for survivors means what it says.
+        exec {HARNESS_PIDNS_FD}<"/proc/$HARNESS_PID/ns/pid"
+        HARNESS_PIDNS=$(readlink "/proc/self/fd/$HARNESS_PIDNS_FD")
 
         local left=$((timeout - (SECONDS - start))) state
         [ "$left" -gt 0 ] || left=1
@@ -285,6 +286,9 @@ harness_run() {
         # move it into a scope (systemd-run --scope) as on a real system.
         (
                 echo "$BASHPID" >"$HARNESS_CGROUP/payload/cgroup.procs" || exit 1
+                if [ -n "${HARNESS_PIDNS_FD:-}" ]; then
+                        exec {HARNESS_PIDNS_FD}<&-
+                fi
                 exec nsenter -t "$HARNESS_PID" -a -- env -i \
                         PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
                         HOME=/root LANG=C.UTF-8 TERM="${TERM:-dumb}" SYSTEMD_PAGER= SYSTEMD_COLORS=0 \
@@ -321,7 +325,7 @@ harness_copy_in() {
         local src=$1 dst=$2
         if [ -d "$src" ]; then
                 # shellcheck disable=SC2016 # expanded inside
-                tar -C "$src" -cf - . | harness_sh 'mkdir -p "$1" && tar -C "$1" --no-overwrite-dir -xpf -' "$dst"
+                tar -C "$src" -cf - . | harness_sh 'mkdir -p "$1" && tar -C "$1" --no-overwrite-dir --keep-directory-symlink -xpf -' "$dst"
         else
                 local mode
                 mode=$(stat -c %a "$src") || return 1
@@ -435,19 +439,20 @@ harness_teardown() {
         fi
         harness_kill_cgroup "$HARNESS_CGROUP" || rc=1
 
-        # Nothing may still live in the harness's namespaces (a process there
-        # would keep its mounts alive).
-        if [ -n "${HARNESS_MNTNS:-}" ]; then
+        # Nothing may still live in the harness's PID namespace (a process
+        # there would keep its mounts alive).
+        if [ -n "${HARNESS_PIDNS_FD:-}" ]; then
                 local left=
                 for _ in $(seq 50); do
-                        left=$(harness_ns_members "$HARNESS_MNTNS" "$HARNESS_PIDNS")
+                        left=$(harness_pidns_members "$HARNESS_PIDNS")
                         [ -z "$left" ] && break
                         sleep 0.1
                 done
                 if [ -n "$left" ]; then
-                        harness_log "processes left in the harness namespaces: $left"
+                        harness_log "processes left in the harness's PID namespace: $left"
                         rc=1
                 fi
+                exec {HARNESS_PIDNS_FD}<&-
         fi
 
         if [ "$status" != 0 ] && [ "${HARNESS_KEEP:-0}" = 1 ]; then
@@ -455,6 +460,6 @@ harness_teardown() {
         else
                 harness_remove_dir "$HARNESS_DIR" || rc=1
         fi
-        unset HARNESS_DIR HARNESS_PID HARNESS_LAUNCHER_PID HARNESS_CGROUP HARNESS_MNTNS HARNESS_PIDNS
+        unset HARNESS_DIR HARNESS_PID HARNESS_LAUNCHER_PID HARNESS_CGROUP HARNESS_PIDNS HARNESS_PIDNS_FD
         return $rc
 }

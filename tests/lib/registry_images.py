@@ -285,6 +285,10 @@ def push_set(url, name, escape=None):
         for kind in HOSTILE_KINDS:
             img = Image().layer(hostile_layer(kind, escape), "gzip")
             out["test/hostile:" + kind] = p.image("test/hostile", kind, img)[0]
+        # a good layer below a hostile one: neither may be committed
+        img = Image().layer(base_layer(b"partial\n"), "gzip") \
+                     .layer(hostile_layer("dotdot", escape), "gzip")
+        out["test/hostile:partial"] = p.image("test/hostile", "partial", img)[0]
     elif name == "big":
         out["test/big:latest"] = p.image("test/big", "latest", big_image())[0]
     elif name == "small":

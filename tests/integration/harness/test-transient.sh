@@ -14,24 +14,42 @@ fail() {
 
 host_mounts() { findmnt -rn -o TARGET,SOURCE,FSTYPE | sort; }
 
-# $1: a file written by a harness user with its HARNESS_* values; checks
-# that nothing of that harness is left on the host.
-assert_gone() {
-        local dir cgroup mntns pidns p
+# A harness user writes its HARNESS_* values to a file (record); the test
+# holds the harness's PID namespace open (hold), so that its number is not
+# reused by another namespace before assert_gone looks for survivors in it.
+record() {
+        printf 'dir=%q cgroup=%q pid=%q pidns=%q\n' \
+                "$HARNESS_DIR" "$HARNESS_CGROUP" "$HARNESS_PID" "$HARNESS_PIDNS" >"$1"
+}
+RECORD_FN=$(declare -f record)
+
+hold() {
+        local dir cgroup pid pidns
         # shellcheck disable=SC1090
         . "$1"
-        [ ! -e "$dir" ] || fail "temp dir $dir is still there"
-        [ ! -e "$cgroup" ] || fail "cgroup $cgroup is still there"
-        if [ -z "$mntns" ] || [ -z "$pidns" ]; then
-                fail "no namespaces recorded"
-        fi
-        p=$(harness_ns_members "$mntns" "$pidns")
-        [ -z "$p" ] || fail "processes $p still live in the harness's namespaces"
+        exec {held}<"/proc/$pid/ns/pid"
+        [ "$(readlink "/proc/self/fd/$held")" = "$pidns" ] || fail "could not hold the PID namespace of $pid"
 }
 
-record() {
-        printf 'dir=%q cgroup=%q mntns=%q pidns=%q\n' \
-                "$HARNESS_DIR" "$HARNESS_CGROUP" "$HARNESS_MNTNS" "$HARNESS_PIDNS" >"$1"
+assert_gone() {
+        local dir cgroup pid pidns p
+        # shellcheck disable=SC1090
+        . "$1"
+        [ -n "$pidns" ] || fail "no namespace recorded"
+        [ ! -e "$dir" ] || fail "temp dir $dir is still there"
+        [ ! -e "$cgroup" ] || fail "cgroup $cgroup is still there"
+        p=$(harness_pidns_members "$pidns")
+        [ -z "$p" ] || fail "processes $p still live in the harness's PID namespace"
+        exec {held}<&-
+}
+
+wait_for_file() { # FILE PID
+        for _ in $(seq 600); do
+                [ -s "$1" ] && return 0
+                kill -0 "$2" 2>/dev/null || fail "the script died early"
+                sleep 0.1
+        done
+        fail "the script did not boot"
 }
 
 work=$(mktemp -d /tmp/berth-test-harness.XXXXXX)
@@ -41,6 +59,7 @@ mounts_before=$(host_mounts)
 # --- a clean run ------------------------------------------------------------
 harness_boot
 record "$work/clean"
+hold "$work/clean"
 # harness_boot replaced the EXIT trap with its own teardown.
 trap 'harness_teardown 1; rm -rf "$work"' EXIT
 
@@ -64,6 +83,12 @@ check_installed() {
         done < <(meson introspect --installed "$BUILD_DIR" | jq -r '.[]')
 }
 check_installed "at boot"
+# Installing into /lib (the generator) must not replace merged-/usr symlinks.
+for d in /bin /sbin /lib /lib64; do
+        if [ -L "$d" ]; then
+                harness_run test -L "$d" || fail "installing replaced the $d symlink"
+        fi
+done
 harness_install || fail "harness_install failed"
 check_installed "after harness_install"
 
@@ -96,13 +121,20 @@ assert_gone "$work/clean"
 cat >"$work/failing.sh" <<EOF
 set -euo pipefail
 . "$SOURCE_DIR/tests/lib/harness.sh"
+$RECORD_FN
 HARNESS_INSTALL=0 harness_boot
-printf 'dir=%q cgroup=%q mntns=%q pidns=%q\n' "\$HARNESS_DIR" "\$HARNESS_CGROUP" "\$HARNESS_MNTNS" "\$HARNESS_PIDNS" >"$work/failing"
 harness_run systemd-run --quiet --unit=sleeper sleep 1000
+record "$work/failing"
+until [ -e "$work/go" ]; do sleep 0.1; done
 harness_run false
 echo "not reached"
 EOF
-if bash "$work/failing.sh" >"$work/failing.log" 2>&1; then
+bash "$work/failing.sh" >"$work/failing.log" 2>&1 &
+failing=$!
+wait_for_file "$work/failing" "$failing"
+hold "$work/failing"
+touch "$work/go"
+if wait "$failing"; then
         fail "the failing script succeeded"
 fi
 grep -q "not reached" "$work/failing.log" && fail "set -e did not stop the failing script"
@@ -113,21 +145,21 @@ assert_gone "$work/failing"
 cat >"$work/killed.sh" <<EOF
 set -euo pipefail
 . "$SOURCE_DIR/tests/lib/harness.sh"
+$RECORD_FN
 HARNESS_INSTALL=0 harness_boot
 harness_run systemd-run --quiet --unit=sleeper sleep 1000
-printf 'dir=%q cgroup=%q mntns=%q pidns=%q\n' "\$HARNESS_DIR" "\$HARNESS_CGROUP" "\$HARNESS_MNTNS" "\$HARNESS_PIDNS" >"$work/killed"
+record "$work/killed"
 exec sleep 1000
 EOF
 bash "$work/killed.sh" >"$work/killed.log" 2>&1 &
 killed=$!
-for _ in $(seq 600); do
-        [ -s "$work/killed" ] && break
-        kill -0 "$killed" 2>/dev/null || fail "the killed script died early: $(cat "$work/killed.log")"
-        sleep 0.1
-done
-[ -s "$work/killed" ] || fail "the killed script did not boot"
-kill -KILL "$killed"
-wait "$killed" 2>/dev/null || true
+wait_for_file "$work/killed" "$killed"
+hold "$work/killed"
+# (bash reports the killed job on stderr at the wait; that is expected here)
+{
+        kill -KILL "$killed"
+        wait "$killed" || true
+} 2>/dev/null
 # The kernel kills the harness; the next boot clears the cgroup and temp dir.
 HARNESS_INSTALL=0 harness_boot
 harness_teardown 0 || fail "teardown reported leftovers"

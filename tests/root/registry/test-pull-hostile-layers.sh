@@ -3,6 +3,7 @@
 # Layers that try to write outside their directory (.., absolute paths, a
 # planted symlink, a symlink chain, hardlinks to outside files) are refused
 # with a message naming the entry, and no file appears outside the store.
+# "partial" has a good layer below a hostile one: neither is committed.
 . "$(dirname "$0")/lib.sh"
 
 registry_start
@@ -11,13 +12,13 @@ EXTRA_CLEANUP+=("rm -f $escape")
 registry_push hostile "$escape" >/dev/null
 before=$(stat -c %h /etc/passwd)
 
-for kind in dotdot absolute symlink symlink-chain hardlink hardlink-dotdot; do
+for kind in dotdot absolute symlink symlink-chain hardlink hardlink-dotdot partial; do
         out=$(pull --insecure "$REGISTRY" "$REGISTRY/test/hostile:$kind" 2>&1) &&
                 fail "$kind: hostile layer accepted"
         echo "$kind: $(tail -n1 <<<"$out")"
         grep -q "layer sha256:" <<<"$out" || fail "$kind: error does not name the layer"
         case $kind in
-        dotdot|absolute|symlink*) grep -q "$(basename "$escape")\|evil\|a/b" <<<"$out" ||
+        dotdot|absolute|symlink*|partial) grep -q "$(basename "$escape")\|evil\|a/b" <<<"$out" ||
                 fail "$kind: error does not name the entry" ;;
         hardlink*) grep -q "ok/passwd" <<<"$out" || fail "$kind: error does not name the entry" ;;
         esac

@@ -39,8 +39,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
-#include "generator.h"
-#include "log.h"
+#include "gen-test.h"
 #include "split.h"
 #include "strv.h"
 
@@ -277,28 +276,10 @@ static char **parse_check(const char *line, bool *negate)
 
 static int generate(const char *qdir, const char *out_dir, const char *err_path)
 {
-        Generator g;
-        int saved, fd, r;
+        const char *const paths[] = {qdir, NULL};
+        GenTestRun t = {.search_paths = paths, .output_dir = out_dir, .stderr_path = err_path};
 
-        fflush(stderr);
-        saved = dup(STDERR_FILENO);
-        fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (saved < 0 || fd < 0)
-                return -errno;
-        dup2(fd, STDERR_FILENO);
-        close(fd);
-
-        generator_init(&g);
-        g.output_dir = out_dir;
-        r = strv_extend(&g.search_paths, qdir);
-        if (r >= 0)
-                r = generator_run(&g, NULL);
-        generator_done(&g);
-
-        fflush(stderr);
-        dup2(saved, STDERR_FILENO);
-        close(saved);
-        return r;
+        return gen_test_run(&t);
 }
 
 static const char *refusal_of(const char *file)

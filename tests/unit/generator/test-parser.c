@@ -12,8 +12,7 @@
 
 #include "../tap.h"
 #include "fileio.h"
-#include "generator.h"
-#include "log.h"
+#include "gen-test.h"
 #include "split.h"
 #include "strv.h"
 
@@ -212,10 +211,8 @@ static void test_hostile_files(unsigned seed)
 {
         char tmpl[] = "/tmp/berth-gen-hostile-XXXXXX", q[4096], out[4096];
         _cleanup_strbuf_ StrBuf big = STRBUF_INIT;
-        Generator g;
-        int saved, devnull;
 
-        CHECK(mkdtemp(tmpl));
+        CHECK(gen_test_mkdtemp(tmpl));
         snprintf(q, sizeof(q), "%s/q", tmpl);
         snprintf(out, sizeof(out), "%s/out", tmpl);
         CHECK(mkdir(q, 0755) == 0 && mkdir(out, 0755) == 0);
@@ -258,19 +255,11 @@ static void test_hostile_files(unsigned seed)
                 write_file(q, "random.container", r, sizeof(r));
         }
 
-        fflush(stderr);
-        saved = dup(2);
-        devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-        dup2(devnull, 2);
-        close(devnull);
-        generator_init(&g);
-        g.output_dir = out;
-        CHECK(strv_extend(&g.search_paths, q) == 0);
-        CHECK_INT(generator_run(&g, NULL), EXIT_FAILURE);
-        generator_done(&g);
-        fflush(stderr);
-        dup2(saved, 2);
-        close(saved);
+        {
+                const char *const paths[] = {q, NULL};
+                GenTestRun t = {.search_paths = paths, .output_dir = out};
+                CHECK_INT(gen_test_run(&t), EXIT_FAILURE);
+        }
 
         CHECK(exists(out, "good.service"));
         CHECK(exists(out, "manykeys.service")); /* unknown keys only warn */

@@ -20,9 +20,7 @@
 
 #include "../tap.h"
 #include "fileio.h"
-#include "generator.h"
-#include "log.h"
-#include "strv.h"
+#include "gen-test.h"
 
 static const char kitchen_sink[] =
     "[Unit]\n"
@@ -137,16 +135,14 @@ int main(void)
         _cleanup_strv_free_ char **bad_units = NULL;
         _cleanup_strbuf_ StrBuf units = STRBUF_INIT;
         unsigned n_units = 0, own = 0, failures = 0;
-        Generator g;
         FILE *p;
         char line[8192];
-        int saved, devnull;
 
         if (system("systemd-analyze --version >/dev/null 2>&1") != 0) {
                 printf("skip: systemd-analyze cannot run here\n");
                 return 77;
         }
-        CHECK(mkdtemp(tmpl));
+        CHECK(gen_test_mkdtemp(tmpl));
         snprintf(q, sizeof(q), "%s/q", tmpl);
         snprintf(out, sizeof(out), "%s/out", tmpl);
         snprintf(stub, sizeof(stub), "%s/stub", tmpl);
@@ -170,22 +166,11 @@ int main(void)
                 (void)system(cmd);
         }
 
-        fflush(stderr);
-        saved = dup(2);
-        devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-        dup2(devnull, 2);
-        close(devnull);
-        log_setup("berth-generator", LOG_TARGET_STDERR);
-        generator_init(&g);
-        g.output_dir = out;
-        g.runtime_path = stub;
-        g.berthctl_path = stub;
-        CHECK(strv_extend(&g.search_paths, q) == 0);
-        (void)generator_run(&g, NULL); /* some corpus files fail by design */
-        generator_done(&g);
-        fflush(stderr);
-        dup2(saved, 2);
-        close(saved);
+        {
+                const char *const paths[] = {q, NULL};
+                GenTestRun t = {.search_paths = paths, .output_dir = out, .stub = stub};
+                (void)gen_test_run(&t); /* some corpus files fail by design */
+        }
 
         snprintf(cmd, sizeof(cmd), "%s/ks-web.service", out);
         CHECK(access(cmd, F_OK) == 0);
@@ -237,9 +222,5 @@ int main(void)
                "lines, %u about berth's\n",
                n_units, own, failures);
         fflush(stdout);
-        if (failures)
-                fprintf(stderr, "units kept in %s\n", tmpl);
-        else
-                CHECK(rm_rf(tmpl) == 0);
         return failures ? 1 : 0;
 }

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Builds layer tarballs for the store tests, hostile ones included.
 #   mklayer.py SCENARIO OUT.tar [OUTSIDE_DIR]
+#   mklayer.py --each DIR OUTSIDE_DIR SCENARIO…
 # Prints nothing; the caller compresses and hashes.
 import io
 import sys
@@ -132,11 +133,18 @@ def overwrite_symlink(t, outside):
 
 
 scenarios = {n.replace('_', '-'): f for n, f in list(globals().items())
-             if callable(f) and n not in ('add',) and not n.startswith('_') and
+             if callable(f) and n not in ('add', 'write') and not n.startswith('_') and
              f.__module__ == '__main__'}
 
-if __name__ == '__main__':
-    name, out = sys.argv[1], sys.argv[2]
-    outside = sys.argv[3] if len(sys.argv) > 3 else ''
+def write(name, out, outside):
     with tarfile.open(out, 'w', format=tarfile.PAX_FORMAT) as t:
         scenarios[name](t, outside)
+
+
+if __name__ == '__main__':
+    if sys.argv[1] == '--each':
+        # --each DIR OUTSIDE SCENARIO…: DIR/SCENARIO.tar, one interpreter start
+        for name in sys.argv[4:]:
+            write(name, '%s/%s.tar' % (sys.argv[2], name), sys.argv[3])
+    else:
+        write(sys.argv[1], sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else '')

@@ -56,4 +56,29 @@ exec 3>&-
 wait "$BG_PID" || fail "the concurrent extraction failed: $(cat "$T/err")"
 BG_PID=
 [ -d "$(layer_dir "$M")" ] || fail "layer missing after a concurrent store_open()"
+
+# Two extractions of the same layer: the second waits for the first, then
+# finds the layer present.
+rm -rf "$T/store"
+mkdir -p "$T/store"
+"$BERTH_STORE" --root "$T/store" layer-extract - "$M" < "$T/fifo" > /dev/null 2> "$T/err" &
+BG_PID=$!
+exec 3> "$T/fifo"
+head -c 100000 "$T/many.tar" >&3
+for _ in $(seq 100); do
+        [ -n "$(ls -A "$T/store/tmp" 2>/dev/null)" ] && break
+        sleep 0.1
+done
+"$BERTH_STORE" --root "$T/store" layer-extract - "$M" < "$T/many.tar" > /dev/null 2> "$T/err2" 3>&- &
+SECOND=$!
+sleep 1
+kill -0 "$SECOND" 2>/dev/null || fail "the second extraction did not wait: $(cat "$T/err2")"
+tail -c +100001 "$T/many.tar" >&3
+exec 3>&-
+wait "$BG_PID" || fail "first extraction: $(cat "$T/err")"
+BG_PID=
+wait "$SECOND" || fail "second extraction: $(cat "$T/err2")"
+grep -q "present already" "$T/err2" || fail "second extraction: $(cat "$T/err2")"
+[ "$(ls "$T/store/layers" | wc -l)" = 1 ] || fail "layers: $(ls "$T/store/layers")"
+assert_store_clean_tmp
 exit 0

@@ -10,23 +10,9 @@ echo original > "$O/victim"
 snapshot() { (cd "$T" && find outside -printf '%p %s %n %T@\n' | sort); }
 before=$(snapshot)
 
+cases="$T/cases"
 # scenario  text the error must contain (the entry's name)
-while read -r scenario entry; do
-        rm -rf "$T/store"
-        mk "$scenario" "$scenario" "$O"
-        D=$(sha "$T/$scenario.tar")
-        gzip -c "$T/$scenario.tar" > "$T/$scenario.tar.gz"
-        extract "$T/$scenario.tar.gz" "$D" > /dev/null 2> "$T/err" &&
-                fail "$scenario: hostile layer accepted"
-        grep -qF "$entry" "$T/err" || fail "$scenario: error does not name \"$entry\": $(cat "$T/err")"
-        grep -q refused "$T/err" || fail "$scenario: $(cat "$T/err")"
-        [ "$(snapshot)" = "$before" ] || fail "$scenario: something changed outside the store"
-        [ -z "$(ls -A "$T/store/layers")" ] || fail "$scenario: the layer was committed"
-        assert_store_clean_tmp
-        [ -z "$(find "$T" -name planted -o -name dotdot -o -name abs -o -name inner)" ] ||
-                fail "$scenario: a planted file exists"
-        echo "ok $scenario: $(cat "$T/err")"
-done <<EOF2
+cat > "$cases" <<EOF2
 esc-dotdot dotdot
 esc-inner-dotdot a/../../inner
 esc-abs $O/abs
@@ -40,6 +26,23 @@ esc-whiteout a/.wh...
 esc-whiteout-symlink link/.wh.victim
 esc-opaque-symlink link/.wh..wh..opq
 EOF2
+# shellcheck disable=SC2046
+python3 "$MKLAYER" --each "$T" "$O" $(cut -d' ' -f1 "$cases") || fail mklayer
+while read -r scenario entry; do
+        rm -rf "$T/store"
+        D=$(sha "$T/$scenario.tar")
+        gzip -c "$T/$scenario.tar" > "$T/$scenario.tar.gz"
+        extract "$T/$scenario.tar.gz" "$D" > /dev/null 2> "$T/err" &&
+                fail "$scenario: hostile layer accepted"
+        grep -qF "$entry" "$T/err" || fail "$scenario: error does not name \"$entry\": $(cat "$T/err")"
+        grep -q refused "$T/err" || fail "$scenario: $(cat "$T/err")"
+        [ "$(snapshot)" = "$before" ] || fail "$scenario: something changed outside the store"
+        [ -z "$(ls -A "$T/store/layers")" ] || fail "$scenario: the layer was committed"
+        assert_store_clean_tmp
+        [ -z "$(find "$T" -name planted -o -name dotdot -o -name abs -o -name inner)" ] ||
+                fail "$scenario: a planted file exists"
+        echo "ok $scenario: $(cat "$T/err")"
+done < "$cases"
 
 # Replacing a planted symlink with a file writes the file, not the target.
 rm -rf "$T/store"

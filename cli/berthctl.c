@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* berthctl: the command-line client of berthd (org.berth1). */
+#include <errno.h>
+#include <getopt.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "berthctl.h"
+#include "log.h"
+#include "macro.h"
+
+static const struct {
+        const char *name;
+        VerbFn fn;
+        const char *summary;
+} verbs[] = {
+    {"images", verb_images, "List images"},
+    {"pull", verb_pull, "Pull an image from a registry"},
+    {"rmi", verb_rmi, "Remove images"},
+    {"load", verb_load, "Load images from an archive"},
+    {"save", verb_save, "Save an image as an archive"},
+    {"ps", verb_ps, "List containers"},
+    {"create", verb_create, "Create a container"},
+    {"run", verb_run, "Run a container"},
+    {"start", verb_start, "Start containers"},
+    {"stop", verb_stop, "Stop containers"},
+    {"restart", verb_restart, "Restart containers"},
+    {"kill", verb_kill, "Send a signal to containers"},
+    {"rm", verb_rm, "Remove containers"},
+    {"logs", verb_logs, "Show a container's output"},
+    {"inspect", verb_inspect, "Show containers or images as JSON"},
+};
+
+static void help(void)
+{
+        printf("berthctl [OPTIONS] COMMAND [ARGS...]\n\n"
+               "Manage berth images and containers through berthd (org.berth1).\n\n"
+               "Options:\n"
+               "  -h --help          Show this help\n"
+               "     --version       Show the version\n"
+               "     --json          Listings as JSON\n"
+               "     --no-ask-password  Do not ask for authentication\n\n"
+               "Commands:\n");
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                printf("  %-10s %s\n", verbs[i].name, verbs[i].summary);
+        printf("\nSee berthctl(1) and \"berthctl COMMAND --help\".\n");
+}
+
+static int exit_code(int r)
+{
+        if (r >= 0)
+                return r;
+        switch (r) {
+        case -EINVAL:
+                return EXIT_USAGE;
+        case -EACCES:
+        case -EPERM:
+                return EXIT_NOPERMISSION;
+        case -ENOENT:
+                return EXIT_NOTFOUND;
+        default:
+                return EXIT_FAIL;
+        }
+}
+
+int main(int argc, char **argv)
+{
+        enum { ARG_VERSION = 0x100, ARG_JSON, ARG_NO_ASK };
+        static const struct option options[] = {
+            {"help", no_argument, NULL, 'h'},
+            {"version", no_argument, NULL, ARG_VERSION},
+            {"json", no_argument, NULL, ARG_JSON},
+            {"no-ask-password", no_argument, NULL, ARG_NO_ASK},
+            {},
+        };
+        Ctl ctl = {.ask_password = true};
+        int c, r;
+
+        setlocale(LC_ALL, "");
+        log_setup("berthctl", LOG_TARGET_STDERR);
+        /* "+": options after the command belong to the command */
+        while ((c = getopt_long(argc, argv, "+h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("berthctl %s\n", PACKAGE_VERSION);
+                        return 0;
+                case ARG_JSON:
+                        ctl.json = true;
+                        break;
+                case ARG_NO_ASK:
+                        ctl.ask_password = false;
+                        break;
+                default:
+                        return EXIT_USAGE;
+                }
+        if (optind >= argc) {
+                help();
+                return EXIT_USAGE;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (streq(argv[optind], verbs[i].name)) {
+                        argc -= optind;
+                        argv += optind;
+                        optind = 0; /* reset getopt for the verb */
+                        r = verbs[i].fn(&ctl, argc, argv);
+                        sd_bus_flush_close_unref(ctl.bus);
+                        return exit_code(r);
+                }
+        fprintf(stderr, "berthctl: unknown command \"%s\"; see berthctl --help\n", argv[optind]);
+        return EXIT_USAGE;
+}

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Times what the bridge network adds to a container start: a child in a new
+ * network namespace, then network_attach() in the parent (as berth-runtime
+ * does), against the same child with no attach (Network=none). The detach is
+ * timed too, although it runs in ExecStopPost=, after the container. */
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "network.h"
+
+static double now_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int cmp(const void *a, const void *b)
+{
+        double x = *(const double *)a, y = *(const double *)b;
+        return x < y ? -1 : x > y;
+}
+
+static pid_t spawn(void)
+{
+        int p[2];
+        char c;
+        pid_t pid;
+
+        if (pipe(p) < 0)
+                return -1;
+        pid = fork();
+        if (pid == 0) {
+                close(p[0]);
+                if (unshare(CLONE_NEWNET) < 0)
+                        _exit(1);
+                (void)!write(p[1], "x", 1);
+                pause();
+                _exit(0);
+        }
+        close(p[1]);
+        if (read(p[0], &c, 1) != 1)
+                pid = -1;
+        close(p[0]);
+        return pid;
+}
+
+static void reap(pid_t pid)
+{
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+}
+
+int main(int argc, char *argv[])
+{
+        NetworkContext *ctx = NULL;
+        int n = argc > 1 ? atoi(argv[1]) : 100;
+        double *none = calloc(n, sizeof(double)), *bridge = calloc(n, sizeof(double)),
+               *attach = calloc(n, sizeof(double)), *detach = calloc(n, sizeof(double));
+        const char *publish[] = {"18080:80", NULL};
+        NetworkSpec spec = {.container = "bench",
+                            .publish = getenv("BENCH_PUBLISH") ? (char **)publish : NULL};
+
+        log_setup("network-bench", LOG_TARGET_STDERR);
+        if (n <= 0 || !none || !bridge || !attach || !detach ||
+            network_context_new(getenv("BENCH_CONFIG"), &ctx) < 0)
+                return 1;
+        /* Everything under a test-owned directory and table. */
+        free(ctx->run_dir);
+        free(ctx->state_dir);
+        free(ctx->table);
+        free(ctx->default_interface);
+        ctx->run_dir = strdup(getenv("BENCH_RUN_DIR") ?: "/tmp/berth-bench-run");
+        ctx->state_dir = strdup(getenv("BENCH_RUN_DIR") ?: "/tmp/berth-bench-run");
+        ctx->table = strdup("berth_bench");
+        ctx->default_interface = strdup("bbench0");
+
+        /* The first attach creates the bridge and table; a host running
+         * containers has them already, so keep one attached meanwhile. */
+        pid_t keeper = spawn();
+        NetworkSpec keep = {.container = "bench-keeper"};
+        NetworkAttachment *ka = NULL;
+        if (keeper < 0 || network_attach(ctx, &keep, keeper, &ka) < 0)
+                return 1;
+        network_attachment_free(ka);
+
+        for (int i = 0; i < n; i++) {
+                double t0 = now_ms();
+                pid_t pid = spawn();
+                double t1 = now_ms();
+                NetworkAttachment *a = NULL;
+
+                if (pid < 0)
+                        return 1;
+                none[i] = t1 - t0;
+                reap(pid);
+
+                t0 = now_ms();
+                pid = spawn();
+                double t2 = now_ms();
+                if (pid < 0 || network_attach(ctx, &spec, pid, &a) < 0)
+                        return 1;
+                t1 = now_ms();
+                bridge[i] = t1 - t0;
+                attach[i] = t1 - t2;
+                network_attachment_free(a);
+                reap(pid);
+                t0 = now_ms();
+                if (network_detach(ctx, "bench") < 0)
+                        return 1;
+                detach[i] = now_ms() - t0;
+        }
+        network_detach(ctx, "bench-keeper");
+        reap(keeper);
+
+        qsort(none, n, sizeof(double), cmp);
+        qsort(bridge, n, sizeof(double), cmp);
+        qsort(attach, n, sizeof(double), cmp);
+        qsort(detach, n, sizeof(double), cmp);
+        printf("runs: %d%s\n", n, spec.publish ? " (with PublishPort=18080:80)" : "");
+        printf("start, Network=none:   median %.3f ms\n", none[n / 2]);
+        printf("start, Network=bridge: median %.3f ms\n", bridge[n / 2]);
+        printf("network_attach:        median %.3f ms  p90 %.3f ms\n", attach[n / 2],
+               attach[n * 9 / 10]);
+        printf("network_detach:        median %.3f ms  p90 %.3f ms\n", detach[n / 2],
+               detach[n * 9 / 10]);
+        printf("added by the bridge:   median %.3f ms (budget 3 ms)\n",
+               bridge[n / 2] - none[n / 2]);
+        network_context_free(ctx);
+        free(none);
+        free(bridge);
+        free(attach);
+        free(detach);
+        return 0;
+}
