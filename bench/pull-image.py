@@ -57,9 +57,9 @@ def main():
     url, ref = sys.argv[1], sys.argv[2]
     repo, tag = ref.rsplit(":", 1)
     img = ri.Image()
-    img.layer(big_files_layer("opt/base", 40, 2 << 20, 0.25), "gzip")
+    img.layer(big_files_layer("opt/base", 40, 2 << 20, 0.14), "gzip")
     img.layer(small_files_layer(10000), "gzip")
-    img.layer(big_files_layer("opt/app", 30, 2 << 20, 0.20), "gzip")
+    img.layer(big_files_layer("opt/app", 30, 2 << 20, 0.10), "gzip")
     raw = sum(len(ri.gzip.decompress(b)) for b, _, _ in img.layers)
     packed = sum(len(b) for b, _, _ in img.layers)
     print("image: %d layers, %.0f MB uncompressed, %.0f MB gzip" %

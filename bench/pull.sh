@@ -84,7 +84,8 @@ for t in "${tools[@]}"; do
         rss=$(cut -d' ' -f2 "$WORK/$t.times" | sort -n | tail -n1)
         cpu=$(cut -d' ' -f3 "$WORK/$t.times" | median)
         printf '%-8s %10.2f %14.1f %12.2f\n' "$t" "$m" "$(awk "BEGIN {print $rss / 1024}")" "$cpu"
-        eval "median_$t=$m rss_$t=$rss"
+        eval "median_$t=$m rss_$t=$rss cpu_$t=$cpu"
 done
 printf '\nberth / podman = %.2f (budget 0.30), berth peak RSS %.1f MB (budget 30)\n' \
         "$(awk "BEGIN {print $median_berth / $median_podman}")" "$(awk "BEGIN {print $rss_berth / 1024}")"
+printf 'CPU time: berth / podman = %.2f\n' "$(awk "BEGIN {print $cpu_berth / $cpu_podman}")"

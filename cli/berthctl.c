@@ -28,6 +28,7 @@ static const struct {
     {"restart", verb_restart, "Restart containers"},
     {"kill", verb_kill, "Send a signal to containers"},
     {"rm", verb_rm, "Remove containers"},
+    {"exec", verb_exec, "Run a command in a running container"},
     {"logs", verb_logs, "Show a container's output"},
     {"inspect", verb_inspect, "Show containers or images as JSON"},
 };

@@ -42,6 +42,7 @@ int verb_inspect(Ctl *ctl, int argc, char **argv);
 int verb_create(Ctl *ctl, int argc, char **argv);
 int verb_run(Ctl *ctl, int argc, char **argv);
 int verb_logs(Ctl *ctl, int argc, char **argv);
+int verb_exec(Ctl *ctl, int argc, char **argv);
 
 /* Pulls ref through berthd, showing progress; quiet: no progress. */
 int pull_image(Ctl *ctl, const char *ref, bool quiet);

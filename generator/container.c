@@ -15,7 +15,10 @@
 
 int cb_arg(ContainerBuild *c, const char *a)
 {
-        return strv_extend(&c->args, a) < 0 ? log_oom() : 0;
+        /* Escaped straight into the command line: no vector to build. */
+        strbuf_putc(&c->args, ' ');
+        escape_word(&c->args, a);
+        return strbuf_failed(&c->args) ? log_oom() : 0;
 }
 
 int cb_arg2(ContainerBuild *c, const char *a, const char *b)
@@ -674,10 +677,8 @@ static int exec_lines(ContainerBuild *c)
 
         escape_word(&b, c->g->runtime_path);
         strbuf_append(&b, " run");
-        STRV_FOREACH (a, c->args) {
-                strbuf_putc(&b, ' ');
-                escape_word(&b, *a);
-        }
+        if (c->args.s)
+                strbuf_append(&b, c->args.s);
         if (c->exec && c->exec[0]) {
                 strbuf_append(&b, " --");
                 STRV_FOREACH (a, c->exec) {
@@ -762,7 +763,7 @@ int convert_container(Generator *g, Decl *d)
         if (r >= 0 && !d->failed)
                 r = service_finish(g, d, service);
 out:
-        strv_free(c.args);
+        strbuf_done(&c.args);
         strv_free(c.exec);
         free(c.name);
         free(c.image);

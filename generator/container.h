@@ -11,7 +11,7 @@ typedef struct ContainerBuild {
         Generator *g;
         Decl *d;
         UnitFile *service;
-        char **args; /* berth-runtime run arguments, unescaped */
+        StrBuf args; /* berth-runtime run arguments, escaped for ExecStart= */
         char **exec; /* the command after "--" */
         char *name;  /* container name, may hold specifiers */
         char *image; /* reference, or NULL with rootfs */

@@ -155,9 +155,7 @@ static int translate_dependencies(Generator *g, Decl *d, UnitFile *service)
                         continue;
                 if (strbuf_failed(&b))
                         return log_oom();
-                free(e->value);
-                e->value = strbuf_steal(&b);
-                if (!e->value)
+                if (unit_entry_set_value(service, e, b.s) < 0)
                         return log_oom();
         }
         return 0;
@@ -183,7 +181,7 @@ static int copy_unit(const UnitFile *from, UnitFile **ret)
                         for (size_t k = 0; fs->entries[j].file && from->files[k]; k++)
                                 if (from->files[k] == fs->entries[j].file)
                                         file = u->files[k];
-                        if (unit_section_add(s, fs->entries[j].key, fs->entries[j].value, file,
+                        if (unit_section_add(u, s, fs->entries[j].key, fs->entries[j].value, file,
                                              fs->entries[j].line) < 0)
                                 return -ENOMEM;
                 }

@@ -203,12 +203,21 @@ static bool needs_quoting(const char *w)
 
 static void escape_word_full(StrBuf *b, const char *word, bool escape_space)
 {
+        const unsigned char *c = (const unsigned char *)word, *run;
+
         if (!needs_quoting(word)) {
                 strbuf_append(b, word);
                 return;
         }
         strbuf_putc(b, '"');
-        for (const unsigned char *c = (const unsigned char *)word; *c; c++) {
+        while (*c) {
+                /* Plain bytes go in runs, not one by one. */
+                for (run = c; *c > ' ' && *c != 0x7f && *c != '"' && *c != '\\'; c++)
+                        ;
+                if (c > run)
+                        strbuf_append_n(b, (const char *)run, (size_t)(c - run));
+                if (!*c)
+                        break;
                 switch (*c) {
                 case '\n':
                         strbuf_append(b, "\\n");
@@ -228,12 +237,13 @@ static void escape_word_full(StrBuf *b, const char *word, bool escape_space)
                 case ' ':
                         strbuf_append(b, escape_space ? "\\x20" : " ");
                         break;
-                default:
-                        if (*c < ' ' || *c == 0x7f)
-                                strbuf_printf(b, "\\x%02x", *c);
-                        else
-                                strbuf_putc(b, (char)*c);
+                default: {
+                        static const char hex[] = "0123456789abcdef";
+                        char x[4] = {'\\', 'x', hex[*c >> 4], hex[*c & 15]};
+                        strbuf_append_n(b, x, 4);
                 }
+                }
+                c++;
         }
         strbuf_putc(b, '"');
 }

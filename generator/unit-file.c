@@ -27,8 +27,44 @@ UnitFile *unit_file_new(void)
 
 static void entry_done(UnitEntry *e)
 {
-        free(e->key);
-        free(e->value);
+        /* Its strings belong to the arena. */
+        *e = (UnitEntry){0};
+}
+
+static const char *arena_strdup(UnitFile *u, const char *str)
+{
+        size_t n = strlen(str) + 1;
+        char *p;
+
+        if (n > u->free_left) {
+                size_t size = n > 16384 ? n : 16384;
+                char **nb = reallocarray(u->blocks, u->n_blocks + 1, sizeof(char *));
+                if (!nb)
+                        return NULL;
+                u->blocks = nb;
+                u->free_ptr = malloc(size);
+                if (!u->free_ptr) {
+                        u->free_left = 0;
+                        return NULL;
+                }
+                u->blocks[u->n_blocks++] = u->free_ptr;
+                u->free_left = size;
+        }
+        p = u->free_ptr;
+        memcpy(p, str, n);
+        u->free_ptr += n;
+        u->free_left -= n;
+        return p;
+}
+
+int unit_entry_set_value(UnitFile *u, UnitEntry *e, const char *value)
+{
+        const char *v = arena_strdup(u, value);
+
+        if (!v)
+                return -ENOMEM;
+        e->value = v;
+        return 0;
 }
 
 void unit_file_free(UnitFile *u)
@@ -44,6 +80,9 @@ void unit_file_free(UnitFile *u)
         }
         free(u->sections);
         strv_free(u->files);
+        for (size_t i = 0; i < u->n_blocks; i++)
+                free(u->blocks[i]);
+        free(u->blocks);
         free(u);
 }
 
@@ -104,19 +143,18 @@ int unit_file_rename_section(UnitFile *u, const char *from, const char *to)
         return 0;
 }
 
-int unit_section_add(UnitSection *s, const char *key, const char *value, const char *file,
-                     unsigned line)
+int unit_section_add(UnitFile *u, UnitSection *s, const char *key, const char *value,
+                     const char *file, unsigned line)
 {
         UnitEntry *e;
 
         if (!grow((void **)&s->entries, &s->cap_entries, s->n_entries, sizeof(UnitEntry)))
                 return -ENOMEM;
         e = &s->entries[s->n_entries];
-        *e = (UnitEntry){.key = strdup(key), .value = strdup(value), .file = file, .line = line};
-        if (!e->key || !e->value) {
-                entry_done(e);
+        *e = (UnitEntry){.key = arena_strdup(u, key), .file = file, .line = line};
+        e->value = e->key ? arena_strdup(u, value) : NULL;
+        if (!e->key || !e->value)
                 return -ENOMEM;
-        }
         s->n_entries++;
         return 0;
 }
@@ -127,7 +165,7 @@ int unit_file_add(UnitFile *u, const char *section, const char *key, const char 
 
         if (!s)
                 return -ENOMEM;
-        return unit_section_add(s, key, value, NULL, 0);
+        return unit_section_add(u, s, key, value, NULL, 0);
 }
 
 int unit_file_prepend(UnitFile *u, const char *section, const char *key, const char *value)
@@ -138,7 +176,7 @@ int unit_file_prepend(UnitFile *u, const char *section, const char *key, const c
 
         if (!s)
                 return -ENOMEM;
-        r = unit_section_add(s, key, value, NULL, 0);
+        r = unit_section_add(u, s, key, value, NULL, 0);
         if (r < 0)
                 return r;
         e = s->entries[s->n_entries - 1];
@@ -171,11 +209,8 @@ int unit_file_set(UnitFile *u, const char *section, const char *key, const char 
                 return -ENOMEM;
         for (size_t i = 0; i < s->n_entries; i++)
                 if (streq(s->entries[i].key, key)) {
-                        char *v = strdup(value);
-                        if (!v)
+                        if (unit_entry_set_value(u, &s->entries[i], value) < 0)
                                 return -ENOMEM;
-                        free(s->entries[i].value);
-                        s->entries[i].value = v;
                         /* Later duplicates would override it: drop them. */
                         for (size_t k = s->n_entries; k-- > i + 1;)
                                 if (streq(s->entries[k].key, key)) {
@@ -186,7 +221,7 @@ int unit_file_set(UnitFile *u, const char *section, const char *key, const char 
                                 }
                         return 0;
                 }
-        return unit_section_add(s, key, value, NULL, 0);
+        return unit_section_add(u, s, key, value, NULL, 0);
 }
 
 bool unit_file_has_key(const UnitFile *u, const char *section, const char *key)
@@ -383,7 +418,7 @@ static int parse_logical_line(ParseState *st, char *l, unsigned line)
                 log_error("%s:%u: more than %u assignments", st->path, line, UNIT_ASSIGNMENTS_MAX);
                 return -EBADMSG;
         }
-        if (unit_section_add(st->section, key, value, st->path, line) < 0)
+        if (unit_section_add(st->u, st->section, key, value, st->path, line) < 0)
                 return log_oom();
         return 0;
 }
@@ -522,7 +557,9 @@ void unit_file_serialize(const UnitFile *u, StrBuf *out)
                 if (!first)
                         strbuf_putc(out, '\n');
                 first = false;
-                strbuf_printf(out, "[%s]\n", s->name);
+                strbuf_putc(out, '[');
+                strbuf_append(out, s->name);
+                strbuf_append(out, "]\n");
                 for (size_t j = 0; j < s->n_entries; j++) {
                         strbuf_append(out, s->entries[j].key);
                         strbuf_putc(out, '=');

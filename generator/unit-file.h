@@ -10,9 +10,9 @@
  * assignments. Every assignment remembers the file and line it came from, so
  * that a message can point at it after drop-ins have been merged. */
 typedef struct UnitEntry {
-        char *key;
-        char *value;
-        const char *file; /* owned by UnitFile.files */
+        const char *key;   /* in the UnitFile's arena */
+        const char *value; /* in the UnitFile's arena */
+        const char *file;  /* owned by UnitFile.files */
         unsigned line;
 } UnitEntry;
 
@@ -27,6 +27,12 @@ typedef struct UnitFile {
         size_t n_sections, cap_sections;
         char **files;    /* every file merged in, main file first */
         size_t n_parsed; /* assignments read, drop-ins included */
+        /* Keys and values live in big blocks freed with the file: a boot
+         * reads thousands of them, one malloc() each would dominate. */
+        char **blocks;
+        size_t n_blocks;
+        char *free_ptr;
+        size_t free_left;
 } UnitFile;
 
 /* Files larger than this are refused: a declaration is a few hundred bytes,
@@ -61,8 +67,10 @@ const char *unit_file_lookup(const UnitFile *u, const char *section, const char 
 int unit_file_lookup_all(const UnitFile *u, const char *section, const char *key,
                          const UnitEntry ***ret, size_t *ret_n);
 
-int unit_section_add(UnitSection *s, const char *key, const char *value, const char *file,
-                     unsigned line);
+int unit_section_add(UnitFile *u, UnitSection *s, const char *key, const char *value,
+                     const char *file, unsigned line);
+/* Replaces an entry's value (copied into u's arena). */
+int unit_entry_set_value(UnitFile *u, UnitEntry *e, const char *value);
 int unit_file_add(UnitFile *u, const char *section, const char *key, const char *value);
 /* Inserts before every other assignment of the section. */
 int unit_file_prepend(UnitFile *u, const char *section, const char *key, const char *value);

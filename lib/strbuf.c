@@ -34,7 +34,7 @@ fail:
 
 void strbuf_append_n(StrBuf *b, const char *s, size_t n)
 {
-        if (!strbuf_reserve(b, n))
+        if (b->len + n >= b->cap && !strbuf_reserve(b, n))
                 return;
         memcpy(b->s + b->len, s, n);
         b->len += n;
@@ -46,7 +46,7 @@ void strbuf_append(StrBuf *b, const char *s)
         strbuf_append_n(b, s, strlen(s));
 }
 
-void strbuf_putc(StrBuf *b, char c)
+void strbuf_putc_slow(StrBuf *b, char c)
 {
         strbuf_append_n(b, &c, 1);
 }

@@ -24,7 +24,16 @@ typedef struct StrBuf {
 
 void strbuf_append_n(StrBuf *b, const char *s, size_t n);
 void strbuf_append(StrBuf *b, const char *s);
-void strbuf_putc(StrBuf *b, char c);
+void strbuf_putc_slow(StrBuf *b, char c);
+/* Byte-by-byte builders (escaping) call this in loops: keep it inline. */
+static inline void strbuf_putc(StrBuf *b, char c)
+{
+        if (b->len + 1 < b->cap) {
+                b->s[b->len++] = c;
+                b->s[b->len] = 0;
+        } else
+                strbuf_putc_slow(b, c);
+}
 void strbuf_printf(StrBuf *b, const char *fmt, ...) _printf_(2, 3);
 void strbuf_truncate(StrBuf *b, size_t len);
 static inline bool strbuf_failed(const StrBuf *b)

@@ -7,14 +7,14 @@ packages=(
         # build
         gcc meson ninja-build pkg-config scdoc clang-format
         libsystemd-dev libjansson-dev libarchive-dev libcurl4-openssl-dev
-        libseccomp-dev libssl-dev
+        libseccomp-dev libssl-dev libnftables-dev
         # run: systemd as the supervisor, D-Bus and polkit for berthd
         systemd dbus polkitd
         # tests: a real registry, test images, networking, TLS and auth fixtures
         docker-registry busybox-static apache2-utils openssl iproute2 nftables
-        python3 curl jq zstd procps
+        python3 python3-cryptography curl jq zstd procps
         # benchmarks: the peers berth is measured against
-        crun runc podman skopeo hyperfine
+        crun runc podman skopeo hyperfine time
 )
 
 if [ "$(id -u)" != 0 ]; then

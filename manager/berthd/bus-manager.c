@@ -350,7 +350,7 @@ static int method_create_container(sd_bus_message *call, void *userdata, sd_bus_
                 return bus_error_from_errno(error, r, "cannot reference the image");
         }
         name = rec->name;
-        r = container_add(m, TAKE_PTR(rec), &c);
+        r = container_add(m, TAKE_PTR(rec), false, &c);
         if (r < 0)
                 return bus_error_from_errno(error, r, "cannot load the new container");
         log_info("created container %s from %s", c->rec->name, c->rec->image);

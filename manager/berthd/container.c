@@ -179,17 +179,23 @@ static int on_unit_properties_changed(sd_bus_message *msg, void *userdata, sd_bu
 {
         Container *c = userdata;
         const char *iface;
+        bool unit_iface;
         int r;
 
         r = sd_bus_message_read(msg, "s", &iface);
         if (r < 0)
                 return 0;
-        if (!streq(iface, "org.freedesktop.systemd1.Unit") &&
-            !streq(iface, "org.freedesktop.systemd1.Service"))
+        unit_iface = streq(iface, "org.freedesktop.systemd1.Unit");
+        if (!unit_iface && !streq(iface, "org.freedesktop.systemd1.Service"))
                 return 0;
         r = container_apply_unit_properties(c, msg);
         if (r < 0)
                 log_debug_errno(r, "unreadable PropertiesChanged of %s", c->unit);
+        /* The service's MainPID and exit status are not always in its own
+         * signal, and replies to earlier reads may be stale: read them again
+         * whenever the unit's state moves. */
+        else if (r == 0 && unit_iface)
+                (void)container_refresh(c);
         return 0;
 }
 
@@ -224,7 +230,31 @@ int container_refresh(Container *c)
         return 0;
 }
 
-int container_add(Manager *m, ContainerRecord *rec, Container **ret)
+/* At start-up: a client's first call may come before any asynchronous
+ * answer, and must not see a running container as stopped. */
+static int container_refresh_sync(Container *c)
+{
+        static const char *const ifaces[] = {"org.freedesktop.systemd1.Unit",
+                                             "org.freedesktop.systemd1.Service"};
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(ifaces); i++) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+
+                r = sd_bus_call_method(c->manager->bus, "org.freedesktop.systemd1", c->unit_path,
+                                       "org.freedesktop.DBus.Properties", "GetAll", &e, &reply, "s",
+                                       ifaces[i]);
+                if (r < 0) /* systemd unreachable: the state stays unknown */
+                        return log_debug_errno(r, "read the state of %s", c->unit);
+                r = container_apply_unit_properties(c, reply);
+                if (r < 0)
+                        return log_debug_errno(r, "unreadable state of %s", c->unit);
+        }
+        return 0;
+}
+
+int container_add(Manager *m, ContainerRecord *rec, bool sync_state, Container **ret)
 {
         Container *c;
         int r;
@@ -250,9 +280,13 @@ int container_add(Manager *m, ContainerRecord *rec, Container **ret)
                                               c);
                 if (r < 0)
                         goto fail;
-                r = container_refresh(c);
-                if (r < 0)
-                        goto fail;
+                if (sync_state)
+                        (void)container_refresh_sync(c);
+                else {
+                        r = container_refresh(c);
+                        if (r < 0)
+                                goto fail;
+                }
         }
         c->next = m->containers;
         m->containers = c;

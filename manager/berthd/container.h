@@ -29,8 +29,9 @@ struct Container {
         Container *next;
 };
 
-/* Takes ownership of rec. Subscribes to the unit and fetches its state. */
-int container_add(Manager *m, ContainerRecord *rec, Container **ret);
+/* Takes ownership of rec. Subscribes to the unit and fetches its state,
+ * before returning when sync_state. */
+int container_add(Manager *m, ContainerRecord *rec, bool sync_state, Container **ret);
 void container_free(Container *c);
 Container *container_find(Manager *m, const char *name);
 /* created, starting, running, restarting, stopping, exited */

@@ -101,7 +101,7 @@ int manager_load(Manager *m)
                         log_warning_errno(r, "ignoring unreadable container record %s", *n);
                         continue;
                 }
-                r = container_add(m, rec, NULL);
+                r = container_add(m, rec, true, NULL);
                 if (r < 0)
                         return log_error_errno(r, "load container %s", *n);
         }

@@ -135,6 +135,45 @@ static int on_service_result(sd_bus_message *reply, void *userdata, sd_bus_error
         return 0;
 }
 
+static void job_answer_success(PendingJob *j)
+{
+        if (j->kind == JOB_START) {
+                log_info("started container %s as %s", j->container, j->unit);
+                (void)sd_bus_reply_method_return(j->call, NULL);
+                job_done(j);
+        } else
+                job_finish_stop(j);
+}
+
+static int on_state_after_job(sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+        PendingJob *j = userdata;
+        Container *c = container_find(j->manager, j->container);
+
+        j->slot = sd_bus_slot_unref(j->slot);
+        if (c && !sd_bus_message_is_method_error(reply, NULL))
+                (void)container_apply_unit_properties(c, reply);
+        job_answer_success(j);
+        return 0;
+}
+
+/* systemd sends JobRemoved before the unit's PropertiesChanged: read the
+ * state now, so that a client sees it as soon as its call returns */
+static void job_succeeded(PendingJob *j)
+{
+        _cleanup_free_ char *unit_path = NULL;
+        int r;
+
+        r = sd_bus_path_encode(SD_PATH "/unit", j->unit, &unit_path);
+        if (r >= 0)
+                r = sd_bus_call_method_async(j->manager->bus, &j->slot, SD_DEST, unit_path,
+                                             "org.freedesktop.DBus.Properties", "GetAll",
+                                             on_state_after_job, j, "s",
+                                             "org.freedesktop.systemd1.Unit");
+        if (r < 0)
+                job_answer_success(j);
+}
+
 static void job_removed(PendingJob *j, const char *result)
 {
         _cleanup_free_ char *unit_path = NULL;
@@ -142,7 +181,7 @@ static void job_removed(PendingJob *j, const char *result)
 
         if (j->kind != JOB_START) {
                 if (streq(result, "done"))
-                        job_finish_stop(j);
+                        job_succeeded(j);
                 else {
                         job_reply_error(j, BERTH_ERROR_UNIT_FAILED,
                                         "stopping %s did not complete: job %s", j->unit, result);
@@ -151,9 +190,7 @@ static void job_removed(PendingJob *j, const char *result)
                 return;
         }
         if (streq(result, "done")) {
-                log_info("started container %s as %s", j->container, j->unit);
-                (void)sd_bus_reply_method_return(j->call, NULL);
-                job_done(j);
+                job_succeeded(j);
                 return;
         }
         /* systemd's own reason is the service's Result property */

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -169,12 +170,35 @@ static int layer_run_one(LayerRun *run, LayerJob *job, const char *reference)
         return r;
 }
 
+static int verify_layers(LayerRun *run, const char *reference)
+{
+#ifdef HAVE_LAYER_WRITER_VERIFY
+        for (size_t i = 0; i < run->n_jobs; i++) {
+                LayerJob *job = &run->jobs[i];
+                int r;
+
+                if (!job->writer)
+                        continue;
+                r = layer_writer_verify(job->writer);
+                if (r < 0)
+                        return pull_fail(run->p, r, "pull %s: layer %s: %s", reference,
+                                         job->desc->digest,
+                                         layer_writer_error(job->writer) ?: strerror(-r));
+        }
+#endif
+        return 0;
+}
+
 /* Commits the streamed layers bottom first when all went well, else drops
- * them; either way the in-flight claims go. */
+ * them; either way the in-flight claims go. Without the store's verify step,
+ * a layer that fails its check at finish time leaves the layers finished
+ * before it in the store (unused, so "check" lists them as orphans). */
 static int finish_layers(LayerRun *run, int r, const char *reference)
 {
         Registry *reg = run->p->registry;
 
+        if (r >= 0)
+                r = verify_layers(run, reference);
         for (size_t i = 0; i < run->n_jobs; i++) {
                 LayerJob *job = &run->jobs[i];
 
@@ -346,6 +370,12 @@ int pull_layers(PullContext *p, Store *s, RegistryClient *client, const char *re
                 n_threads = 0;
         }
 
+        /* The layer threads (and the store's extraction threads they start)
+         * take no signals: those stay with the caller, whose handler may
+         * call pull_context_cancel(). */
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, &old);
         pthread_mutex_lock(&run.lock);
         for (; started < n_threads; started++) {
                 r = -pthread_create(&threads[started], NULL, worker, &args);
@@ -356,6 +386,7 @@ int pull_layers(PullContext *p, Store *s, RegistryClient *client, const char *re
                 }
                 run.running++;
         }
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
         while (run.running > 0) {
                 struct timespec ts;
 

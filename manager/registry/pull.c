@@ -11,9 +11,6 @@
 #include "reference.h"
 #include "strv.h"
 
-/* Docker Hub's API is not served under the name images are known by. */
-#define DOCKER_HUB_ENDPOINT "registry-1.docker.io"
-
 int registry_new(const RegistryPaths *paths, Registry **ret)
 {
         _cleanup_(registry_freep) Registry *r = NULL;
@@ -272,9 +269,6 @@ static void report_phase(PullJob *j, PullPhase phase, PullProgressFn cb, void *u
 static int connect_and_resolve(PullJob *j)
 {
         const RegistryConfig *cfg = j->p->registry->config;
-        const RegistryHostConfig *h = registry_config_host(cfg, j->ref->domain);
-        const char *primary =
-            streq(j->ref->domain, REFERENCE_DEFAULT_DOMAIN) ? DOCKER_HUB_ENDPOINT : j->ref->domain;
         ClientOptions co = {
             .connect_timeout_sec = j->options ? j->options->connect_timeout_sec : 0,
             .stall_timeout_sec = j->options ? j->options->stall_timeout_sec : 0,
@@ -284,9 +278,9 @@ static int connect_and_resolve(PullJob *j)
         _cleanup_strv_free_ char **endpoints = NULL;
         int r = 0;
 
-        if ((h && strv_extend_strv(&endpoints, h->mirrors) < 0) ||
-            strv_extend(&endpoints, primary) < 0)
-                return -ENOMEM;
+        r = registry_config_endpoints(cfg, j->ref->domain, &endpoints);
+        if (r < 0)
+                return pull_fail(j->p, r, "pull %s: out of memory", j->name);
         STRV_FOREACH (e, endpoints) {
                 registry_client_free(j->client);
                 j->client = NULL;

@@ -278,6 +278,20 @@ int registry_config_load(const RegistryPaths *paths, RegistryConfig **ret)
         return 0;
 }
 
+int registry_config_endpoints(const RegistryConfig *c, const char *domain, char ***ret)
+{
+        const RegistryHostConfig *h = registry_config_host(c, domain);
+        char **l = NULL;
+
+        if ((h && strv_extend_strv(&l, h->mirrors) < 0) ||
+            strv_extend(&l, streq(domain, "docker.io") ? "registry-1.docker.io" : domain) < 0) {
+                strv_free(l);
+                return -ENOMEM;
+        }
+        *ret = l;
+        return 0;
+}
+
 /* docker login writes Docker Hub credentials under several historic keys. */
 static bool auth_key_matches(const char *key, const char *host)
 {

@@ -44,6 +44,11 @@ const RegistryHostConfig *registry_config_host(const RegistryConfig *c, const ch
 /* Adds (or updates) a host entry marked insecure: the --insecure switch. */
 int registry_config_add_insecure(RegistryConfig *c, const char *host);
 
+/* The hosts that serve a reference's domain, in the order to try them: the
+ * configured mirrors, then the registry itself (docker.io's API is served by
+ * registry-1.docker.io). */
+int registry_config_endpoints(const RegistryConfig *c, const char *domain, char ***ret);
+
 /* Credentials for host from an auth.json text (containers-auth.json format).
  * Returns 0 with NULLs when there are none, -EBADMSG on a malformed file. */
 int auth_json_lookup(const char *json, size_t len, const char *host, char **ret_user,

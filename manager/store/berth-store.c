@@ -16,6 +16,7 @@
 #include "image-config.h"
 #include "log.h"
 #include "macro.h"
+#include "parse-util.h"
 #include "store-internal.h"
 #include "strv.h"
 
@@ -30,6 +31,7 @@ static void help(void)
                "  inspect REF                    Show an image record as JSON\n"
                "  rm REF                         Remove a name (the image when it was the last)\n"
                "  check                          Verify blobs and layers, report orphans\n"
+               "  prune [SECONDS]                Remove orphans older than SECONDS (3600)\n"
                "  import FILE [NAME]             Load an OCI archive or a docker save tarball\n"
                "  export REF FILE                Save an image as an OCI archive\n"
                "  layer-extract BLOB DIFFID      Extract a layer blob read from stdin\n"
@@ -81,6 +83,8 @@ static int cmd_inspect(Store *s, const char *ref)
         int r;
 
         r = store_image_resolve(s, ref, &img);
+        if (r == -ENOENT)
+                return log_error_errno(r, "Inspect %s: no such image", ref);
         if (r < 0)
                 return log_error_errno(r, "Inspect %s", ref);
         j = json_pack("{s:s, s:s?, s:o, s:o, s:o, s:I, s:o, s:o}", "id", img->id, "manifest_digest",
@@ -136,8 +140,10 @@ static int cmd_layer_extract(Store *s, const char *blob, const char *diff_id)
                 if (n == 0)
                         break;
                 r = layer_writer_write(w, buf, n);
-                if (r < 0)
-                        return log_error_errno(r, "%s", strna(layer_writer_error(w)));
+                if (r < 0) {
+                        log_error("%s", strna(layer_writer_error(w)));
+                        return r;
+                }
         }
         r = layer_writer_finish(w);
         if (r < 0)
@@ -166,6 +172,24 @@ static int cmd_put_blob(Store *s, const char *digest)
         if (r < 0)
                 return r;
         printf("%s\n", digest);
+        return 0;
+}
+
+static int cmd_prune(Store *s, const char *age)
+{
+        _cleanup_strv_free_ char **removed = NULL;
+        uint64_t min_age = 3600;
+        int r;
+
+        if (age && parse_uint64(age, &min_age) < 0) {
+                log_error("Invalid age \"%s\"", age);
+                return -EINVAL;
+        }
+        r = store_prune(s, min_age, &removed);
+        if (r < 0)
+                return r;
+        STRV_FOREACH (d, removed)
+                printf("%s\n", *d);
         return 0;
 }
 
@@ -207,6 +231,9 @@ static int run(Store *s, int argc, char **argv)
         } else if (streq(cmd, "check")) {
                 NEED(0, 0);
                 return cmd_check(s);
+        } else if (streq(cmd, "prune")) {
+                NEED(0, 1);
+                return cmd_prune(s, n > 0 ? argv[1] : NULL);
         } else if (streq(cmd, "import")) {
                 NEED(1, 2);
                 return cmd_import(s, argv[1], n > 1 ? argv[2] : NULL);
@@ -236,8 +263,8 @@ static int run(Store *s, int argc, char **argv)
 static bool known_command(const char *c)
 {
         static const char *const cmds[] = {
-            "images",        "inspect",  "rm",     "check",         "import",          "export",
-            "layer-extract", "put-blob", "commit", "container-ref", "container-unref",
+            "images", "inspect",       "rm",       "check",  "prune",         "import",
+            "export", "layer-extract", "put-blob", "commit", "container-ref", "container-unref",
         };
         for (size_t i = 0; i < ELEMENTSOF(cmds); i++)
                 if (streq(c, cmds[i]))

@@ -21,6 +21,8 @@
 #define WHITEOUT_MARK   ".wh."
 #define OPAQUE_MARK     ".wh..wh..opq"
 
+#define EARLY_WRITEBACK_MIN (1024 * 1024)
+
 typedef struct DirMeta {
         char *path;
         mode_t mode;
@@ -420,6 +422,10 @@ static int make_regular(Extractor *x, struct archive *a, struct archive_entry *e
                 *ret_step = r == -EIO ? archive_error_string(a) : "write";
                 return r;
         }
+        /* Start writing big files back now, so that the one sync before the
+         * layer is committed has less left to wait for. */
+        if (archive_entry_size(e) >= EARLY_WRITEBACK_MIN)
+                (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
         return apply_meta_fd(x, e, fd, true, true, ret_step);
 }
 

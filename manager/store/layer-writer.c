@@ -75,6 +75,13 @@ _printf_(2, 3) static void set_errorf(LayerWriter *w, const char *fmt, ...)
         set_error(w, m);
 }
 
+/* The messages name the layer, the entry and the cause already. */
+static int writer_fail(LayerWriter *w, int r)
+{
+        log_error("%s", w->error);
+        return r;
+}
+
 const char *layer_writer_error(LayerWriter *w)
 {
         return w->error;
@@ -361,7 +368,7 @@ int layer_writer_finish(LayerWriter *w)
         if (r < 0) {
                 if (!w->error)
                         set_errorf(w, "Layer %s: %s", w->diff_id, strerror(-r));
-                return log_error_errno(r, "%s", w->error);
+                return writer_fail(w, r);
         }
 
         sha256_final(w->blob_hash, w->blob_actual);
@@ -369,24 +376,25 @@ int layer_writer_finish(LayerWriter *w)
         if (w->blob_digest && !streq(w->blob_digest, w->blob_actual)) {
                 set_errorf(w, "Layer %s: blob digest mismatch: expected %s, got %s", w->diff_id,
                            w->blob_digest, w->blob_actual);
-                return log_error_errno(EBADMSG, "%s", w->error);
+                return writer_fail(w, -EBADMSG);
         }
         if (!streq(w->diff_id, w->diff_actual)) {
                 set_errorf(w, "Layer %s: diff_id mismatch: the uncompressed layer is %s",
                            w->diff_id, w->diff_actual);
-                return log_error_errno(EBADMSG, "%s", w->error);
+                return writer_fail(w, -EBADMSG);
         }
 
         r = write_meta(w);
         if (r < 0) {
                 set_errorf(w, "Layer %s: write metadata: %s", w->diff_id, strerror(-r));
-                return log_error_errno(r, "%s", w->error);
+                return writer_fail(w, r);
         }
         /* One syncfs instead of an fsync per file: the layer's data must be
          * on disk before its name appears in layers/. */
         if (syncfs(w->diff_fd) < 0) {
-                set_errorf(w, "Layer %s: sync: %m", w->diff_id);
-                return log_error_errno(errno, "%s", w->error);
+                r = negative_errno();
+                set_errorf(w, "Layer %s: sync: %s", w->diff_id, strerror(-r));
+                return writer_fail(w, r);
         }
 
         r = store_lock(s);
@@ -396,8 +404,9 @@ int layer_writer_finish(LayerWriter *w)
         snprintf(target, sizeof(target), "layers/%s", digest_hex(w->diff_id));
         if (renameat2(s->root_fd, w->staging, s->root_fd, target, RENAME_NOREPLACE) < 0) {
                 if (errno != EEXIST && errno != ENOTEMPTY) {
-                        set_errorf(w, "Layer %s: move into place: %m", w->diff_id);
-                        return log_error_errno(errno, "%s", w->error);
+                        r = negative_errno();
+                        set_errorf(w, "Layer %s: move into place: %s", w->diff_id, strerror(-r));
+                        return writer_fail(w, r);
                 }
                 /* present already (it was added behind our lock's back) */
         } else {

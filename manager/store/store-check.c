@@ -28,7 +28,7 @@ _printf_(2, 3) static int problem(char ***l, const char *fmt, ...)
 }
 
 /* Hex names in a directory, as "sha256:<hex>"; other names are problems. */
-static int list_digests(Store *s, const char *dir, char ***ret, char ***problems)
+int store_list_digests(Store *s, const char *dir, char ***ret, char ***problems)
 {
         _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
@@ -49,7 +49,7 @@ static int list_digests(Store *s, const char *dir, char ***ret, char ***problems
                         continue;
                 snprintf(digest, sizeof(digest), "sha256:%s", de->d_name);
                 if (!digest_is_valid(digest)) {
-                        if (problem(problems, "stray entry %s/%s", dir, de->d_name) < 0)
+                        if (problems && problem(problems, "stray entry %s/%s", dir, de->d_name) < 0)
                                 return -ENOMEM;
                         continue;
                 }
@@ -122,8 +122,8 @@ int store_check(Store *s, char ***ret_problems)
         if (r < 0)
                 return r;
         locked = s;
-        if ((r = list_digests(s, "blobs/sha256", &blobs, &problems)) < 0 ||
-            (r = list_digests(s, "layers", &layers, &problems)) < 0)
+        if ((r = store_list_digests(s, "blobs/sha256", &blobs, &problems)) < 0 ||
+            (r = store_list_digests(s, "layers", &layers, &problems)) < 0)
                 return r;
         STRV_FOREACH (b, blobs)
                 if ((r = check_blob(s, *b, &problems)) < 0)

@@ -336,7 +336,7 @@ int store_image_resolve(Store *s, const char *ref_or_id, Image **ret)
 }
 
 /* Layers and blobs that some image other than `except` still uses. */
-static int collect_used(Store *s, const char *except, char ***ret_layers, char ***ret_blobs)
+int store_collect_used(Store *s, const char *except, char ***ret_layers, char ***ret_blobs)
 {
         _cleanup_strv_free_ char **ids = NULL;
         int r;
@@ -387,7 +387,7 @@ int store_image_gc(Store *s, const char *id)
         if (names)
                 return 0;
 
-        r = collect_used(s, id, &used_layers, &used_blobs);
+        r = store_collect_used(s, id, &used_layers, &used_blobs);
         if (r < 0)
                 return r;
         /* The record goes first: from then on nothing refers to the layers. */
@@ -416,7 +416,7 @@ int store_layer_remove_if_unused(Store *s, const char *diff_id)
         if (r < 0)
                 return r;
         locked = s;
-        r = collect_used(s, "", &used_layers, &used_blobs);
+        r = store_collect_used(s, "", &used_layers, &used_blobs);
         if (r < 0)
                 return r;
         if (strv_contains(used_layers, diff_id))

@@ -568,9 +568,10 @@ static int extract_layers(Import *im)
                         total += n;
                         if (h)
                                 sha256_update(h, buf, n);
-                        else if ((r = layer_writer_write(w, buf, n)) < 0)
-                                return log_error_errno(r, "Import %s: %s", im->path,
-                                                       strna(layer_writer_error(w)));
+                        else if ((r = layer_writer_write(w, buf, n)) < 0) {
+                                log_error("Import %s: %s", im->path, strna(layer_writer_error(w)));
+                                return r;
+                        }
                 }
                 if (h) {
                         char d[DIGEST_STRING_MAX];

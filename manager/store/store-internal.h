@@ -9,6 +9,11 @@
 
 #include "store.h"
 
+typedef struct PendingRemoval {
+        char *name; /* below the root */
+        int fd;     /* holds its flock */
+} PendingRemoval;
+
 struct Store {
         char *root;
         int root_fd;
@@ -17,6 +22,8 @@ struct Store {
          * does that, and counts the nesting. */
         pthread_mutex_t mutex;
         int lock_depth;
+        PendingRemoval *pending;
+        size_t n_pending;
 };
 
 /* Largest manifest, config, image record or refs.json the store reads. */
@@ -47,7 +54,8 @@ char *store_layer_path(Store *s, const char *diff_id);
 int store_layer_lock(Store *s, const char *diff_id, int *ret_fd);
 /* Walks a layer tree: number of names and bytes of regular files. */
 int layer_tree_stats(int dirfd, uint64_t *ret_entries, uint64_t *ret_bytes);
-/* Removes layers/<hex> (under the store lock). */
+int store_defer_removal(Store *s, const char *name);
+/* Removes layers/<hex> (under the store lock; the data goes after it). */
 int store_layer_remove(Store *s, const char *diff_id);
 /* Removes a layer unless an image record uses it (takes the lock). */
 int store_layer_remove_if_unused(Store *s, const char *diff_id);
@@ -71,6 +79,12 @@ int image_record_save(Store *s, const Image *image);
 int refs_load(Store *s, json_t **ret);
 int refs_save(Store *s, json_t *refs);
 int store_image_gc(Store *s, const char *id);
+
+/* Names in dir that are hex digests, as "sha256:<hex>"; other names are
+ * added to *problems when problems != NULL. */
+int store_list_digests(Store *s, const char *dir, char ***ret, char ***problems);
+/* Layers and blobs that image records other than `except` use. */
+int store_collect_used(Store *s, const char *except, char ***ret_layers, char ***ret_blobs);
 
 int json_to_strv(json_t *a, char ***ret);
 json_t *strv_to_json(char *const *l);

@@ -37,6 +37,8 @@ const char *digest_hex(const char *digest)
         return digest + strlen("sha256:");
 }
 
+static void run_pending_removals(Store *s, PendingRemoval *list, size_t n);
+
 int store_lock(Store *s)
 {
         pthread_mutex_lock(&s->mutex);
@@ -54,9 +56,18 @@ int store_lock(Store *s)
 
 void store_unlock(Store *s)
 {
-        if (--s->lock_depth == 0)
+        PendingRemoval *list = NULL;
+        size_t n = 0;
+
+        if (--s->lock_depth == 0) {
                 (void)flock(s->lock_fd, LOCK_UN);
+                list = s->pending;
+                n = s->n_pending;
+                s->pending = NULL;
+                s->n_pending = 0;
+        }
         pthread_mutex_unlock(&s->mutex);
+        run_pending_removals(s, list, n);
 }
 
 static DIR *opendir_at(int dirfd, const char *path)
@@ -231,7 +242,6 @@ int store_layer_lock(Store *s, const char *diff_id, int *ret_fd)
 int store_layer_remove(Store *s, const char *diff_id)
 {
         char p[128], dead[160];
-        int r;
 
         /* Rename out of layers/ first, so that a crash in the middle of the
          * removal never leaves a half-removed layer that looks present. */
@@ -239,8 +249,40 @@ int store_layer_remove(Store *s, const char *diff_id)
         snprintf(dead, sizeof(dead), "tmp/dead-%s-%08lx", digest_hex(diff_id), store_random());
         if (renameat(s->root_fd, p, s->root_fd, dead) < 0)
                 return errno == ENOENT ? 0 : log_error_errno(errno, "Remove layer %s", diff_id);
-        r = rm_rf_at(s->root_fd, dead);
-        if (r < 0)
-                return log_error_errno(r, "Remove layer %s", diff_id);
+        return store_defer_removal(s, dead);
+}
+
+/* Called under the store lock: the tree leaves layers/ (or wherever) at
+ * once, the slow rm -rf happens after the lock is released, so container
+ * starts don't wait for it. Its flock keeps other processes' clean_tmp()
+ * away meanwhile; a crash leaves it to the next store_open(). */
+int store_defer_removal(Store *s, const char *name)
+{
+        _cleanup_close_ int fd = -EBADF;
+        PendingRemoval *n;
+
+        fd = openat(s->root_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
+                return rm_rf_at(s->root_fd, name);
+        n = realloc(s->pending, (s->n_pending + 1) * sizeof(PendingRemoval));
+        if (!n)
+                return rm_rf_at(s->root_fd, name);
+        s->pending = n;
+        n[s->n_pending].name = strdup(name);
+        if (!n[s->n_pending].name)
+                return rm_rf_at(s->root_fd, name);
+        n[s->n_pending++].fd = TAKE_FD(fd);
         return 0;
+}
+
+static void run_pending_removals(Store *s, PendingRemoval *list, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                int r = rm_rf_at(s->root_fd, list[i].name);
+                if (r < 0)
+                        log_warning_errno(r, "Remove %s/%s", s->root, list[i].name);
+                safe_close(list[i].fd);
+                free(list[i].name);
+        }
+        free(list);
 }

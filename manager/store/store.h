@@ -84,6 +84,11 @@ int store_image_unref_container(Store *s, const char *image_id, const char *cont
  * is one line in *ret_problems. Returns the number of problems (0: clean). */
 int store_check(Store *s, char ***ret_problems);
 
+/* Removes orphans (layers and blobs no image uses) older than min_age
+ * seconds: younger ones may belong to a pull that is about to commit.
+ * *ret_removed (optional) lists the digests removed. */
+int store_prune(Store *s, uint64_t min_age, char ***ret_removed);
+
 /* Loads an OCI image-layout archive or a `docker save` tarball. Images are
  * named by the archive (RepoTags, org.opencontainers.image.ref.name) or by
  * name when given. *ret_ids (optional) gets the imported image ids. A failed
@@ -98,8 +103,12 @@ int store_export_archive(Store *s, const char *ref_or_id, const char *path);
  * layer is present then. A failing write() means the layer is refused: stop
  * feeding and read layer_writer_error(). finish() verifies the blob digest
  * and the diff_id and only then moves the layer into place (errors are
- * logged there). Freeing an unfinished writer removes everything it wrote. Any entry that would
- * land outside the layer is an error; layer_writer_error() then names the entry. */
+ * logged there). Freeing an unfinished writer removes everything it wrote.
+ * Any entry that would land outside the layer is an error;
+ * layer_writer_error() then names the entry. Two writers of one diff_id in
+ * one thread deadlock: share the download instead. The layer is
+ * layers/<hex>/diff, whiteouts in overlay form (trusted.overlay.* as root,
+ * user.overlay.* otherwise). */
 typedef struct LayerWriter LayerWriter;
 int layer_writer_new(Store *s, const char *blob_digest, const char *diff_id, LayerWriter **ret);
 int layer_writer_write(LayerWriter *w, const void *data, size_t len);

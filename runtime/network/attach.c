@@ -260,8 +260,13 @@ static int add_mapping(Record *rec, const PortMapping *m)
         return 0;
 }
 
-static int publish_error(const char *value, const PortMapping *m, int r, const char *owner)
+static int publish_error(const char *value, const PortMapping *m, int r, const char *owner,
+                         const char *container)
 {
+        if (r == -EEXIST && owner && streq(owner, container))
+                return log_error_errno(EADDRINUSE,
+                                       "Invalid PublishPort=%s: host port %u/%s is published twice",
+                                       value, m->host_port, proto_name(m->proto));
         if (r == -EEXIST && owner)
                 return log_error_errno(EADDRINUSE,
                                        "Invalid PublishPort=%s: host port %u/%s is already "
@@ -317,7 +322,7 @@ static int resolve_ports(const NetworkContext *ctx, int run_fd, const NetworkSpe
                                 r = take_port(ctx, run_fd, rec->container, &m, &owner);
                         }
                         if (r < 0)
-                                return publish_error(value, &m, r, owner);
+                                return publish_error(value, &m, r, owner, rec->container);
                         r = add_mapping(rec, &m);
                         if (r < 0) {
                                 (void)port_release(run_fd, &m, rec->container);
@@ -629,6 +634,11 @@ static int attach_locked(NetworkContext *ctx, int run_fd, const NetworkSpec *spe
         r = network_load(ctx, spec->network, &n);
         if (r < 0)
                 return r;
+        if (n->internal && n_specs > 0)
+                return log_error_errno(EINVAL,
+                                       "Invalid PublishPort=%s: network %s is Internal=, nothing "
+                                       "from outside may reach it",
+                                       spec->publish[0], n->name);
 
         if (record_load(run_fd, spec->container, &old) >= 0) {
                 if (record_is_alive(old))
@@ -697,7 +707,7 @@ int network_attach(NetworkContext *ctx, const NetworkSpec *spec, pid_t container
         _cleanup_close_ int run_fd = -EBADF, lock_fd = -EBADF;
         int n_specs, r;
 
-        if (!container_name_is_valid(spec->container))
+        if (!netns_container_name_is_valid(spec->container))
                 return log_error_errno(EINVAL,
                                        "Invalid container name \"%s\": expected "
                                        "[A-Za-z0-9][A-Za-z0-9_.-]*",
@@ -721,7 +731,7 @@ int network_detach(NetworkContext *ctx, const char *container)
         _cleanup_close_ int run_fd = -EBADF, lock_fd = -EBADF;
         int r;
 
-        if (!container_name_is_valid(container))
+        if (!netns_container_name_is_valid(container))
                 return log_error_errno(EINVAL, "Invalid container name \"%s\"",
                                        strempty(container));
         r = run_dir_lock(ctx, &run_fd, &lock_fd);

@@ -42,7 +42,7 @@ bool network_name_is_valid(const char *name)
         return true;
 }
 
-bool container_name_is_valid(const char *name)
+bool netns_container_name_is_valid(const char *name)
 {
         return name && name_chars_ok(name, 128);
 }

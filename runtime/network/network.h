@@ -111,4 +111,6 @@ int network_detach(NetworkContext *ctx, const char *container);
 int network_gc(NetworkContext *ctx);
 
 bool network_name_is_valid(const char *name);
-bool container_name_is_valid(const char *name);
+/* The same rule as berth-runtime's and berthd's container names; named apart
+ * so that the runtime can link this library next to its own copy. */
+bool netns_container_name_is_valid(const char *name);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dlfcn.h>
 #include <errno.h>
 #include <nftables/libnftables.h>
 #include <stdio.h>
@@ -62,26 +63,73 @@ static const char *const chains =
     "add rule ip %1$s forward iifname @internal_bridges oifname != @internal_bridges drop\n"
     "add rule ip %1$s forward oifname @internal_bridges iifname != @internal_bridges drop\n";
 
+/* libnftables is loaded only when a network comes up or goes down: linked
+ * in, it and its dependencies (libnftnl, libmnl, libxtables, libgmp,
+ * libjansson) would be mapped and relocated by every berth-runtime start,
+ * Network=none included, which costs more than a whole attach. */
+typedef struct NftLib {
+        void *handle;
+        struct nft_ctx *(*ctx_new)(uint32_t flags);
+        void (*ctx_free)(struct nft_ctx *ctx);
+        int (*buffer_output)(struct nft_ctx *ctx);
+        int (*buffer_error)(struct nft_ctx *ctx);
+        const char *(*get_error_buffer)(struct nft_ctx *ctx);
+        int (*run_cmd_from_buffer)(struct nft_ctx *ctx, const char *buf);
+} NftLib;
+
+static void nftlib_close(NftLib *l)
+{
+        if (l->handle)
+                dlclose(l->handle);
+}
+
+static int nftlib_open(NftLib *l)
+{
+        static const char *const names[] = {"nft_ctx_new",
+                                            "nft_ctx_free",
+                                            "nft_ctx_buffer_output",
+                                            "nft_ctx_buffer_error",
+                                            "nft_ctx_get_error_buffer",
+                                            "nft_run_cmd_from_buffer"};
+        void **slots[] = {(void **)&l->ctx_new,          (void **)&l->ctx_free,
+                          (void **)&l->buffer_output,    (void **)&l->buffer_error,
+                          (void **)&l->get_error_buffer, (void **)&l->run_cmd_from_buffer};
+
+        l->handle = dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
+        if (!l->handle)
+                return log_error_errno(ENOPKG, "Cannot load libnftables.so.1: %s", dlerror());
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                *slots[i] = dlsym(l->handle, names[i]);
+                if (!*slots[i])
+                        return log_error_errno(ENOPKG, "libnftables.so.1 lacks %s", names[i]);
+        }
+        return 0;
+}
+
 static int run(const NetworkContext *ctx, const char *script)
 {
+        _cleanup_(nftlib_close) NftLib lib = {};
         struct nft_ctx *nft;
         int r;
 
-        nft = nft_ctx_new(NFT_CTX_DEFAULT);
+        r = nftlib_open(&lib);
+        if (r < 0)
+                return r;
+        nft = lib.ctx_new(NFT_CTX_DEFAULT);
         if (!nft)
                 return log_oom();
-        nft_ctx_buffer_output(nft);
-        nft_ctx_buffer_error(nft);
-        r = nft_run_cmd_from_buffer(nft, script);
+        lib.buffer_output(nft);
+        lib.buffer_error(nft);
+        r = lib.run_cmd_from_buffer(nft, script);
         if (r != 0) {
-                const char *err = nft_ctx_get_error_buffer(nft);
+                const char *err = lib.get_error_buffer(nft);
                 /* libnftables reports errno only as text. */
                 r = strstr(err, "File exists") ? -EEXIST : -EIO;
                 log_error("nftables transaction on table ip %s failed: %s", ctx->table,
                           strempty(err));
                 log_debug("The script was:\n%s", script);
         }
-        nft_ctx_free(nft);
+        lib.ctx_free(nft);
         return r;
 }
 

@@ -86,7 +86,7 @@ harness_require_root() {
         unshare --pid --mount --uts --ipc --cgroup --net --fork true 2>/dev/null ||
                 harness_skip "cannot create namespaces here (unshare failed)"
         local t
-        for t in nsenter setpriv tar; do
+        for t in nsenter setpriv tar pgrep; do
                 command -v "$t" >/dev/null || harness_skip "$t is missing"
         done
 }

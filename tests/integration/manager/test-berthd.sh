@@ -5,6 +5,7 @@
 #   - run -d --restart=always: kill -9 of the main PID is followed by a restart,
 #     the main PID is the container's init and no berth process sits beside it
 #   - logs, and journalctl CONTAINER_NAME=
+#   - exec joins the init's namespaces, cgroup, user, capabilities and seccomp
 #   - rmi of an image in use is refused, naming the container
 #   - an unprivileged user can list but is "not authorized" to pull, run, rm
 #   - berthd exits when idle, containers keep running, the next call brings it back
@@ -117,6 +118,23 @@ run berthctl logs web | grep -q hello-from-web || fail "berthctl logs lacks the 
 harness_journal CONTAINER_NAME=web -o cat | grep -q hello-from-web ||
         fail "journalctl CONTAINER_NAME=web finds nothing"
 
+# --- exec: the init's namespaces, cgroup, user, capabilities, seccomp ----------------
+[ "$(run berthctl exec web cat /proc/1/comm)" = sleep ] || fail "exec does not see the container's PID 1"
+[ "$(run berthctl exec web hostname)" = web ] || fail "exec is not in the container's UTS namespace"
+rc=0
+run berthctl exec web sh -c 'exit 7' || rc=$?
+[ "$rc" = 7 ] || fail "exec exited $rc, expected 7"
+initpid=$(run systemctl show -P MainPID berth-web.service)
+for field in CapBnd CapEff Seccomp NoNewPrivs Uid; do
+        want=$(run grep "^$field:" /proc/"$initpid"/status)
+        have=$(run berthctl exec web grep "^$field:" /proc/self/status)
+        [ "$want" = "$have" ] || fail "exec: $field is \"$have\", the init has \"$want\""
+done
+cg=$(run systemctl show -P ControlGroup berth-web.service)
+run berthctl exec web cat /proc/self/cgroup | grep -q "^0::/$" ||
+        fail "exec is not in the container's cgroup namespace root"
+run berthctl exec -e FOO=bar web sh -c 'test "$FOO" = bar' || fail "exec -e did not set FOO"
+
 # --- rmi of an image in use ------------------------------------------------------------
 out=$(run berthctl rmi "$ref" 2>&1) && fail "rmi of an image in use succeeded"
 echo "$out" | grep -q "in use by container web" || fail "rmi did not name the container: $out"
@@ -147,6 +165,12 @@ run berthctl rm -f web >/dev/null || fail "rm -f web failed"
 run systemctl is-active berth-web.service >/dev/null 2>&1 && fail "berth-web.service is still there"
 run berthctl rmi "$ref" >/dev/null || fail "rmi after the container was removed failed"
 run berthctl pull "$ref" >/dev/null || fail "pull again failed"
+
+# --- run -d --rm: the container goes when it has exited ---------------------------------
+run berthctl run -d --rm --name once "$ref" sh -c 'echo bye' >/dev/null || fail "run -d --rm failed"
+for _ in $(seq 100); do run berthctl ps -a | grep -q " once$" || break; sleep 0.1; done
+run berthctl ps -a | grep -q " once$" && fail "a --rm container is still listed after it exited"
+run berthctl logs once | grep -q bye || fail "the --rm container's output is not in the journal"
 
 # --- foreground run --rm ---------------------------------------------------------------------
 rc=0

@@ -40,10 +40,15 @@ expect_error "bad container name" "!0" "../evil" -- attach --container ../evil -
 # A host port some process listens on.
 busybox nc -l -p 18085 </dev/null >/dev/null 2>&1 &
 PIDS+=("$!")
-for _ in $(seq 50); do
-        busybox netstat -ltn 2>/dev/null | grep -q ':18085 ' && break
+listening=
+for _ in $(seq 200); do
+        if busybox netstat -ltn 2>/dev/null | grep ':18085 ' >/dev/null; then
+                listening=1
+                break
+        fi
         sleep 0.05
 done
+[ -n "$listening" ] || fail "the test's listener on 18085 did not come up"
 expect_error "port in use" "!0" "PublishPort=18085:80: host port 18085/tcp is already in use" -- \
         attach --container bad --pid "$ctr" --publish 18086:80 --publish 18085:80
 [ -e "$T/run/ports/tcp-18086" ] && fail "the first port stayed reserved after the refusal"
@@ -55,7 +60,7 @@ owner=$PID
 attach owner "$owner" --publish 18087:80
 expect_error "port published" "!0" "host port 18087/tcp is already published by container owner" -- \
         attach --container bad --pid "$ctr" --publish 18087:80
-expect_error "port published twice" "!0" "PublishPort=18088:81" -- \
+expect_error "port published twice" "!0" "PublishPort=18088:81: host port 18088/tcp is published twice" -- \
         attach --container bad --pid "$ctr" --publish 18088:80 --publish 18088:81
 bn detach owner
 
@@ -69,6 +74,12 @@ expect_error "exhausted subnet" "!0" "Network=tiny: no free address left in subn
 bn detach one
 expect_error "fixed IP outside" "!0" "IP=10.94.0.9" -- \
         attach --container bad --pid "$ctr" --network tiny --ip 10.94.0.9
+
+# Ports cannot be published on an internal network.
+bn create sealed --subnet 10.97.0.0/24 --interface-name bs$$ --internal
+expect_error "internal publish" "!0" "PublishPort=8080:80: network sealed is Internal=" -- \
+        attach --container bad --pid "$ctr" --network sealed --publish 8080:80
+bn remove sealed
 
 # Bad network declarations.
 expect_error "Subnet" "!0" "Subnet=10.0.0.1/24" -- create n1 --subnet 10.0.0.1/24

@@ -78,7 +78,7 @@ int main(int argc, char **argv)
                 r = store_image_resolve(s, argv[3], &img);
                 if (r < 0)
                         return log_error_errno(r, "resolve %s", argv[3]), 1;
-                STRV_FOREACH(d, img->layer_dirs)
+                STRV_FOREACH (d, img->layer_dirs)
                         printf("%s\n", *d);
                 return 0;
         }
@@ -87,7 +87,7 @@ int main(int argc, char **argv)
                 r = store_check(s, &problems);
                 if (r < 0)
                         return log_error_errno(r, "check"), 1;
-                STRV_FOREACH(p, problems)
+                STRV_FOREACH (p, problems)
                         printf("%s\n", *p);
                 return r > 0;
         }

@@ -36,5 +36,13 @@ pull_fails "HTTP 404 (MANIFEST_UNKNOWN)" --insecure "$REGISTRY" \
         "$REGISTRY/test/list@sha256:$(printf '%064d' 0)"
 pull_fails "HTTP 404" --insecure "$REGISTRY" "$REGISTRY/test/absent:latest"
 pull_fails "invalid reference" --insecure "$REGISTRY" "$REGISTRY/Test/UPPER"
+# a configured mirror that is down: the registry itself serves the pull
+mkdir -p "$REGISTRY_DIR/mirror.d"
+printf '[Registry]\nHost=%s\nInsecure=yes\nMirror=127.0.0.1:%s\n' "$REGISTRY" \
+        "$(registry_free_port)" > "$REGISTRY_DIR/mirror.d/10-mirror.conf"
+"$BERTH_PULL" --root "$STORE" --config-dir "$REGISTRY_DIR/mirror.d" --attempts 1 \
+        --auth-file "$REGISTRY_DIR/none.json" --certs-dir "$REGISTRY_DIR/none" \
+        "$REGISTRY/test/list:latest" >/dev/null 2>"$REGISTRY_DIR/err" || fail "mirror fallback"
+grep -q "mirror 127.0.0.1:[0-9]* failed" "$REGISTRY_DIR/err" || fail "mirror not tried first"
 store_check_clean
 echo ok

@@ -6,6 +6,7 @@
 #include "fileio.h"
 #include "macro.h"
 #include "registry-config.h"
+#include "strv.h"
 #include "tap.h"
 #include "www-authenticate.h"
 
@@ -149,6 +150,15 @@ static void test_registries_d(void)
         CHECK(h && h->mirrors && streq(h->mirrors[0], "mirror.example:5000") &&
               streq(h->mirrors[1], "mirror2.example"));
         CHECK(!registry_config_host(c, "quay.io"));
+
+        _cleanup_strv_free_ char **e1 = NULL, **e2 = NULL;
+        CHECK(registry_config_endpoints(c, "docker.io", &e1) == 0);
+        CHECK_INT(strv_length(e1), 3);
+        CHECK_STREQ(e1[0], "mirror.example:5000");
+        CHECK_STREQ(e1[2], "registry-1.docker.io"); /* never "docker.io" itself */
+        CHECK(registry_config_endpoints(c, "127.0.0.1:5000", &e2) == 0);
+        CHECK_INT(strv_length(e2), 1);
+        CHECK_STREQ(e2[0], "127.0.0.1:5000");
         CHECK(registry_config_add_insecure(c, "quay.io") == 0);
         CHECK(registry_config_host(c, "quay.io")->insecure);
         CHECK(registry_config_add_insecure(c, "../etc") < 0);

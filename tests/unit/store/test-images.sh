@@ -47,6 +47,7 @@ bs rm alpha || fail "rm alpha"
 [ ! -e "$T/store/layers/${E#sha256:}" ] || fail "unused layer kept"
 [ ! -e "$T/store/images/${A#sha256:}.json" ] || fail "image record kept"
 [ ! -e "$T/store/blobs/sha256/${A#sha256:}" ] || fail "config blob kept"
+assert_store_clean_tmp # the removed layer's data went after the lock was released
 bs inspect alpha > /dev/null 2>&1 && fail "alpha still resolves"
 bs check > "$T/check" || fail "check after rm: $(cat "$T/check")"
 
@@ -67,6 +68,16 @@ grep -q "is not in the store" "$T/err" || fail "commit error: $(cat "$T/err")"
 bs put-blob sha256:0000000000000000000000000000000000000000000000000000000000000000 < "$T/c2.json" 2> /dev/null &&
         fail "a blob with a lying digest was stored"
 
+bs check > "$T/check" 2>&1 && fail "check missed orphans"
+grep -q "orphan blob $c2" "$T/check" || fail "check: orphans: $(cat "$T/check")"
+# prune removes orphans, but only old ones (a pull may be about to commit)
+bs prune > "$T/pruned" || fail "prune"
+[ -s "$T/pruned" ] && fail "prune removed young orphans: $(cat "$T/pruned")"
+bs prune 0 > "$T/pruned" || fail "prune 0"
+grep -q "$c2" "$T/pruned" || fail "prune missed the orphan config $c2: $(cat "$T/pruned")"
+bs check > "$T/check" || fail "check after prune: $(cat "$T/check")"
+bs inspect localhost:5000/beta:1 > /dev/null || fail "prune removed an image"
+
 # check finds damage: a truncated file in a layer, a corrupted blob.
 L=$(layer_dir "$S")
 : > "$L/etc/passwd"
@@ -74,5 +85,4 @@ echo x >> "$T/store/blobs/sha256/${C#sha256:}"
 bs check > "$T/check" 2>&1 && fail "check missed damage"
 grep -q "layer $S: incomplete" "$T/check" || fail "check: layer damage: $(cat "$T/check")"
 grep -q "blob $C: content has digest" "$T/check" || fail "check: blob damage: $(cat "$T/check")"
-grep -q "orphan blob" "$T/check" || fail "check: orphans: $(cat "$T/check")"
 exit 0
