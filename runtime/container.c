@@ -52,6 +52,9 @@ void container_free(Container *c)
         free(c->groups);
         free(c->seccomp_file);
         free(c->rlimits);
+        strv_free(c->labels);
+        strv_free(c->annotations);
+        free(c->image_ref);
         free(c);
 }
 

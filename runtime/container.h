@@ -29,6 +29,7 @@ typedef struct MountSpec {
         bool readonly;       /* for binds: applied recursively with mount_setattr */
         char *data;          /* fs options */
         bool optional;       /* skip when the kernel lacks the fs (cgroup2) */
+        bool create_source;  /* binds: an anonymous volume, created at start */
         int tree_fd;         /* child only: the detached bind source */
 } MountSpec;
 
@@ -110,6 +111,11 @@ typedef struct Container {
         bool set_oom_score_adj;
         mode_t umask;
         bool set_umask;
+
+        /* metadata only: --label, --annotation K=V, and the image reference */
+        char **labels;
+        char **annotations;
+        char *image_ref;
 
         bool init;   /* a minimal init as PID 1 that reaps and forwards signals */
         bool notify; /* the app sends READY=1: NOTIFY_SOCKET goes into the container */

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "fileio.h"
 #include "layer.h"
 #include "log.h"
+#include "strv.h"
 
 static int remove_subdir(const char *layer_dir, const char *sub)
 {
@@ -91,4 +94,40 @@ int layer_dir_cleanup(const char *layer_dir, bool remove)
         if (rmdir(root) < 0 && errno != ENOENT)
                 return log_error_errno(errno, "remove %s", root);
         return 0;
+}
+
+static json_t *kv_object(char **kvs)
+{
+        json_t *o = json_object();
+
+        STRV_FOREACH (kv, kvs) {
+                const char *eq = strchr(*kv, '=');
+                _cleanup_free_ char *k = eq ? strndup(*kv, eq - *kv) : NULL;
+
+                if (!o || !k || json_object_set_new(o, k, json_string(eq + 1)) < 0) {
+                        json_decref(o);
+                        return NULL;
+                }
+        }
+        return o;
+}
+
+int layer_dir_write_metadata(Container *c)
+{
+        _cleanup_free_ char *path = NULL, *text = NULL;
+        json_t *j;
+        int r;
+
+        if (!c->labels && !c->annotations)
+                return 0;
+        j = json_pack("{s:s, s:s?, s:o?, s:o?}", "name", c->name, "image", c->image_ref, "labels",
+                      kv_object(c->labels), "annotations", kv_object(c->annotations));
+        if (!j)
+                return log_oom();
+        text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+        json_decref(j);
+        if (!text || asprintf(&path, "%s/metadata.json", c->layer_dir) < 0)
+                return log_oom();
+        r = write_file_atomic(path, text, strlen(text), 0644);
+        return r < 0 ? log_warning_errno(r, "write %s", path) : 0;
 }

@@ -19,3 +19,8 @@ int layer_dir_reset(const char *layer_dir);
 /* After the container is gone: everything with remove, otherwise only the
  * scratch (work/, rootfs/) and upper/ stays. */
 int layer_dir_cleanup(const char *layer_dir, bool remove);
+
+/* Records --label and --annotation (with the name and image) in
+ * LAYER/metadata.json for tools that list containers; nothing when there
+ * are none. */
+int layer_dir_write_metadata(Container *c);

@@ -14,6 +14,7 @@ static void help(void)
                "Verbs:\n"
                "  run [OPTIONS] (--image REF|--rootfs DIR|--layers DIR[:DIR...]) [-- CMD...]\n"
                "  cleanup --name NAME [--store DIR] [--upper DIR] [--rm]\n"
+               "  exec [--name NAME] [--pid PID] -- CMD...   (default PID: $MAINPID)\n"
                "  create|start|state|kill|delete ID   (OCI runtime front end)\n"
                "  run --bundle DIR ID                 (OCI create + start, foreground)\n\n"
                "  -h --help     show this help (run --help lists run's options)\n"
@@ -88,6 +89,8 @@ int main(int argc, char **argv)
                 return verb_run(argc - i, argv + i, root);
         if (streq(argv[i], "cleanup"))
                 return verb_cleanup(argc - i, argv + i);
+        if (streq(argv[i], "exec"))
+                return verb_exec(argc - i, argv + i);
         if (streq(argv[i], "create") || streq(argv[i], "start") || streq(argv[i], "state") ||
             streq(argv[i], "kill") || streq(argv[i], "delete"))
                 return verb_oci(argv[i], argc - i, argv + i, root);

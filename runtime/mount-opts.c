@@ -154,8 +154,16 @@ int volume_parse(const char *s, const char *volumes_dir, MountSpec *ret)
         if (!copy)
                 return -ENOMEM;
         dst = strchr(copy, ':');
-        if (!dst)
-                return -EINVAL;
+        if (!dst) {
+                /* "--volume DST": an anonymous volume; the caller picks its
+                 * source directory. */
+                if (copy[0] != '/')
+                        return -EINVAL;
+                m.destination = TAKE_PTR(copy);
+                m.create_source = true;
+                *ret = m;
+                return 0;
+        }
         *dst++ = 0;
         o = strchr(dst, ':');
         if (o) {

@@ -11,7 +11,8 @@
 int mount_spec_set_options(MountSpec *m, char *const *options);
 
 /* docker --volume SRC:DST[:OPTS]. SRC not starting with '/' is a named
- * volume: volumes_dir/SRC/_data (created if missing). */
+ * volume: volumes_dir/SRC/_data (created if missing). "--volume DST" alone
+ * is an anonymous volume: source NULL and create_source set. */
 int volume_parse(const char *s, const char *volumes_dir, MountSpec *ret);
 /* docker --mount type=bind|tmpfs|volume,source=..,target=..[,readonly]... */
 int mount_parse(const char *s, const char *volumes_dir, MountSpec *ret);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
-#include <linux/magic.h>
 #include <sys/mount.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -86,9 +86,10 @@ int rootfs_mount(Container *c, const char *target)
                                 return log_error_errno(errno, "mount overlay on %s: layer %s",
                                                        target, *l);
                 if (statfs(c->layer_dir, &sfs) == 0 && sfs.f_type == OVERLAYFS_SUPER_MAGIC)
-                        return log_error_errno(r, "mount overlay on %s: the writable layer %s is "
-                                                  "itself on overlayfs, which cannot hold an "
-                                                  "upper dir; use --upper on another file system",
+                        return log_error_errno(r,
+                                               "mount overlay on %s: the writable layer %s is "
+                                               "itself on overlayfs, which cannot hold an "
+                                               "upper dir; use --upper on another file system",
                                                target, c->layer_dir);
                 return log_error_errno(r, "mount overlay on %s (%s)", target, options);
         }

@@ -9,6 +9,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -29,6 +30,12 @@
 
 #define DEFAULT_SHM_SIZE (64ULL * 1024 * 1024)
 
+typedef enum PullPolicy {
+        PULL_MISSING,
+        PULL_NEVER,
+        PULL_ALWAYS,
+} PullPolicy;
+
 typedef struct RunArgs {
         char *store;
         char *image;
@@ -48,6 +55,9 @@ typedef struct RunArgs {
         char **ulimits;
         char **devices;
         uint64_t shm_size;
+        PullPolicy pull;
+        char **labels;
+        char **annotations;
         bool env_host;
         char **command;
 } RunArgs;
@@ -71,6 +81,8 @@ static void run_args_done(RunArgs *a)
         strv_free(a->sysctls);
         strv_free(a->ulimits);
         strv_free(a->devices);
+        strv_free(a->labels);
+        strv_free(a->annotations);
         strv_free(a->command);
 }
 
@@ -198,6 +210,7 @@ static int build_caps(Container *c, RunArgs *a)
 
 static int add_parsed_mounts(Container *c, RunArgs *a, const char *volumes_dir)
 {
+        unsigned n_anonymous = 0;
         MountSpec m;
         int r;
 
@@ -205,6 +218,13 @@ static int add_parsed_mounts(Container *c, RunArgs *a, const char *volumes_dir)
                 r = volume_parse(*v, volumes_dir, &m);
                 if (r < 0)
                         return log_error_errno(r, "--volume %s", *v);
+                /* Anonymous volumes live in the writable layer dir: kept
+                 * across restarts, removed by cleanup --rm. */
+                if (m.create_source &&
+                    asprintf(&m.source, "%s/volumes/anon-%u", c->layer_dir, n_anonymous++) < 0) {
+                        mount_spec_done_static(&m);
+                        return log_oom();
+                }
                 r = container_add_mount(c, &m);
                 mount_spec_done_static(&m);
                 if (r < 0)
@@ -331,6 +351,33 @@ static int split_layers(const char *s, char ***ret)
         return 0;
 }
 
+/* A missing image is pulled by berth-pull (the registry client), in the
+ * unit's journal; only a start that needs it pays for the exec. */
+static int image_pull(const char *ref, const char *store_root)
+{
+        const char *argv[] = {
+            BERTH_LIBEXECDIR "/berth-pull", "--root", store_root, "--quiet", "--", ref, NULL};
+        int status;
+        pid_t pid;
+
+        log_info("pulling %s", ref);
+        pid = fork();
+        if (pid < 0)
+                return log_error_errno(errno, "pull %s: fork", ref);
+        if (pid == 0) {
+                /* its stdout (the image id) is of no use here */
+                (void)dup2(STDERR_FILENO, STDOUT_FILENO);
+                execv(argv[0], (char **)argv);
+                log_error_errno(errno, "pull %s: execute %s", ref, argv[0]);
+                _exit(127);
+        }
+        if (waitpid(pid, &status, 0) < 0)
+                return log_error_errno(errno, "pull %s: wait for berth-pull", ref);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                return log_error_errno(EIO, "pull %s failed", ref);
+        return 0;
+}
+
 /* The image's config fills what the command line leaves open. */
 static int apply_image(Container *c, RunArgs *a, const char *store_root)
 {
@@ -342,10 +389,16 @@ static int apply_image(Container *c, RunArgs *a, const char *store_root)
         r = store_open(store_root, &s);
         if (r < 0)
                 return log_error_errno(r, "open the image store %s", strna(store_root));
-        r = store_image_resolve(s, a->image, &img);
+        r = a->pull == PULL_ALWAYS ? -ENOENT : store_image_resolve(s, a->image, &img);
+        if (r == -ENOENT && a->pull != PULL_NEVER) {
+                r = image_pull(a->image, store_root);
+                if (r < 0)
+                        return r;
+                r = store_image_resolve(s, a->image, &img);
+        }
         if (r == -ENOENT)
-                return log_error_errno(r, "image %s is not in the store %s (pull it first)",
-                                       a->image, store_root);
+                return log_error_errno(r, "image %s is not in the store %s%s", a->image, store_root,
+                                       a->pull == PULL_NEVER ? " (--pull never)" : "");
         if (r < 0)
                 return log_error_errno(r, "resolve image %s", a->image);
         c->lower_dirs = strv_copy(img->layer_dirs);
@@ -358,15 +411,16 @@ static int apply_image(Container *c, RunArgs *a, const char *store_root)
                 return log_oom();
         if (!c->cwd && !isempty(img->config.workdir) && !(c->cwd = strdup(img->config.workdir)))
                 return log_oom();
-        /* docker: --entrypoint replaces the image's and drops its CMD */
+        /* docker: --entrypoint PROGRAM replaces the image's and drops its
+         * CMD; --entrypoint "" clears the entrypoint and keeps the CMD. */
         if (!a->entrypoint && strv_extend_strv(&c->args, img->config.entrypoint) < 0)
                 return log_oom();
-        if (a->entrypoint && strv_extend(&c->args, a->entrypoint) < 0)
+        if (!isempty(a->entrypoint) && strv_extend(&c->args, a->entrypoint) < 0)
                 return log_oom();
         if (a->command) {
                 if (strv_extend_strv(&c->args, a->command) < 0)
                         return log_oom();
-        } else if (!a->entrypoint && strv_extend_strv(&c->args, img->config.cmd) < 0)
+        } else if (isempty(a->entrypoint) && strv_extend_strv(&c->args, img->config.cmd) < 0)
                 return log_oom();
         return 0;
 #else
@@ -399,7 +453,7 @@ static int build_rootfs_and_command(Container *c, RunArgs *a, const char *store_
                 if (r < 0)
                         return r;
         }
-        if (a->entrypoint && strv_extend(&c->args, a->entrypoint) < 0)
+        if (!isempty(a->entrypoint) && strv_extend(&c->args, a->entrypoint) < 0)
                 return log_oom();
         if (strv_extend_strv(&c->args, a->command) < 0)
                 return log_oom();
@@ -432,6 +486,9 @@ enum {
         ARG_INIT,
         ARG_UPPER,
         ARG_RM,
+        ARG_PULL,
+        ARG_LABEL,
+        ARG_ANNOTATION,
 };
 
 static const struct option run_options[] = {
@@ -466,6 +523,9 @@ static const struct option run_options[] = {
     {"init", no_argument, NULL, ARG_INIT},
     {"upper", required_argument, NULL, ARG_UPPER},
     {"rm", no_argument, NULL, ARG_RM},
+    {"pull", required_argument, NULL, ARG_PULL},
+    {"label", required_argument, NULL, ARG_LABEL},
+    {"annotation", required_argument, NULL, ARG_ANNOTATION},
     {}};
 
 static int parse_run_args(int argc, char **argv, Container *c, RunArgs *a)
@@ -581,6 +641,27 @@ static int parse_run_args(int argc, char **argv, Container *c, RunArgs *a)
                                 return log_error_errno(EINVAL, "--upper %s: not absolute", optarg);
                         r = set_str(&a->upper, optarg);
                         break;
+                case ARG_PULL:
+                        if (streq(optarg, "never"))
+                                a->pull = PULL_NEVER;
+                        else if (streq(optarg, "missing"))
+                                a->pull = PULL_MISSING;
+                        else if (streq(optarg, "always") || streq(optarg, "newer"))
+                                a->pull = PULL_ALWAYS;
+                        else
+                                return log_error_errno(EINVAL,
+                                                       "--pull %s: use always, missing, "
+                                                       "newer or never",
+                                                       optarg);
+                        break;
+                case ARG_LABEL:
+                case ARG_ANNOTATION:
+                        if (!strchr(optarg, '=') || optarg[0] == '=')
+                                return log_error_errno(EINVAL, "--%s %s: expected KEY=VALUE",
+                                                       opt == ARG_LABEL ? "label" : "annotation",
+                                                       optarg);
+                        r = strv_extend(opt == ARG_LABEL ? &a->labels : &a->annotations, optarg);
+                        break;
                 case ARG_RM:
                         c->remove = true;
                         break;
@@ -656,6 +737,10 @@ int container_from_run_args(int argc, char **argv, Container **ret, bool *ret_fr
         r = container_add_default_masks(c);
         if (r < 0)
                 return log_oom();
+        c->labels = TAKE_PTR(a.labels);
+        c->annotations = TAKE_PTR(a.annotations);
+        if (a.image && !(c->image_ref = strdup(a.image)))
+                return log_oom();
         if (strv_env_set(&c->env, "container=berth") < 0)
                 return log_oom();
         *ret = TAKE_PTR(c);
@@ -698,6 +783,7 @@ int verb_run(int argc, char **argv, const char *oci_root)
                             &status_fd);
         if (r < 0)
                 return 1;
+        (void)layer_dir_write_metadata(c);
 
         if (!foreground) {
                 r = handoff_to_systemd(pid, c->notify);

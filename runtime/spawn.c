@@ -182,6 +182,14 @@ int container_spawn(Container *c, SpawnWait wait, int exec_fifo_fd, pid_t *ret_p
                 goto fail;
         }
         ctx.root_target = target;
+        for (size_t i = 0; i < c->n_mounts; i++)
+                if (c->mounts[i].create_source) {
+                        r = mkdir_p(c->mounts[i].source, 0755);
+                        if (r < 0) {
+                                log_error_errno(r, "create volume %s", c->mounts[i].source);
+                                goto fail;
+                        }
+                }
 
         if (pipe2(pipe_fds, O_CLOEXEC) < 0) {
                 r = log_error_errno(errno, "create the start pipe");

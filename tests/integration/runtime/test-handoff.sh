@@ -33,6 +33,7 @@ nrestarts() { harness_run systemctl show -p NRestarts --value "$1"; }
 harness_run systemd-run --quiet --unit=ct1 -p Type=notify -p NotifyAccess=all \
         -p Restart=on-failure -p RestartSec=100ms \
         -p "ExecStopPost=$RT cleanup --name ct1 --upper /run/ct/layer1 --rm" \
+        -p "ExecReload=$RT exec --name ct1 -- /bin/sh -c 'echo reloaded > /reloaded'" \
         "$RT" run --name ct1 --rootfs /run/ct/rootfs --upper /run/ct/layer1 -- \
         /bin/sh -c 'echo container-says-hello; exec sleep 1000'
 harness_run systemctl is-active --quiet ct1 || fail "ct1 is not active: $(harness_run systemctl status ct1 || true)"
@@ -55,6 +56,10 @@ pid2=$(main_pid ct1)
 [ "$(nrestarts ct1)" = 1 ] || fail "NRestarts is $(nrestarts ct1), expected 1"
 [[ $(harness_run grep NSpid: "/proc/$pid2/status") =~ [[:space:]]1$ ]] || fail "restarted MainPID is not a container init"
 harness_run test ! -e /proc/"$pid1" || fail "the killed init was not reaped"
+
+# ExecReload= runs berth-runtime exec with $MAINPID: inside the container
+harness_run systemctl reload ct1
+harness_run grep -q reloaded "/proc/$pid2/root/reloaded" || fail "ExecReload= exec did not run in the container"
 
 harness_run systemctl stop ct1
 harness_run test ! -e /run/ct/layer1 || fail "ExecStopPost cleanup --rm left the writable layer"

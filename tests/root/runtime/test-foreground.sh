@@ -41,4 +41,23 @@ wait $pid; rc=$?
 set -e
 check_contains "$(cat "$TMP/out")" "pid=2" "--init runs the command as PID 2"
 check_eq "$rc" 143 "--init: 128+SIGTERM"
+# exec: a command joins a running container with the init's user and limits
+"$RUNTIME" run --rootfs "$ROOTFS" --upper "$TMP/layer" --name fg5 --user app --hostname exhost -- /bin/sleep 30 &
+pid=$!
+for i in $(seq 50); do init=$(pgrep -P $pid) && break; sleep 0.1; done
+out=$("$RUNTIME" exec --name fg5 --pid "$init" -- /bin/sh -c 'hostname; id -un; grep -E "^(CapBnd|Seccomp):" /proc/self/status; cat /proc/1/comm')
+echo "$out"
+check_contains "$out" "exhost" "exec: UTS namespace"
+check_contains "$out" "app" "exec: the init's user"
+check_contains "$out" "CapBnd:	00000000a80425fb" "exec: the init's bounding set"
+check_contains "$out" "Seccomp:	2" "exec: seccomp"
+check_contains "$out" "sleep" "exec: pid namespace"
+set +e
+"$RUNTIME" exec --pid "$init" -- /bin/sh -c 'exit 5'; rc=$?
+"$RUNTIME" exec --pid $$ -- /bin/true 2>/dev/null; rc2=$?
+set -e
+check_eq "$rc" 5 "exec: exit status"
+check_eq "$rc2" 1 "exec refuses a process that is not a container init"
+kill -KILL "$init"
+wait $pid || true
 echo PASS

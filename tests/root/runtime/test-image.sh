@@ -25,6 +25,27 @@ check_eq "$out" "hi" "--entrypoint"
 layers=$(ls "$S/layers" | wc -l)
 [ "$layers" = 2 ] || fail "expected the image's 2 layers in the store, got $layers"
 
+# --entrypoint "" clears the entrypoint and keeps the image's CMD
+out=$("$RUNTIME" run --store "$S" --name img5 --rm --image example.com/test/busybox:1 --entrypoint "")
+check_contains "$out" "cmd-from-image" "--entrypoint \"\" keeps CMD"
+
+# labels and annotations are recorded; an anonymous volume lives in the layer dir
+"$RUNTIME" run --store "$S" --name img6 --image example.com/test/busybox:1 --label a=1 --label b=x=y \
+        --annotation org.example/k=v --volume /anon --user root -- sh -c 'echo data > /anon/f'
+meta=$(cat "$S/containers/img6/metadata.json")
+check_contains "$meta" '"a": "1"' "label recorded"
+check_contains "$meta" '"b": "x=y"' "label value with ="
+check_contains "$meta" '"org.example/k": "v"' "annotation recorded"
+check_contains "$meta" '"image": "example.com/test/busybox:1"' "image recorded"
+check_eq "$(cat "$S/containers/img6/volumes/anon-0/f")" "data" "anonymous volume"
+"$RUNTIME" cleanup --store "$S" --name img6 --rm
+[ ! -e "$S/containers/img6" ] || fail "cleanup --rm left the anonymous volume"
+
+if "$RUNTIME" run --store "$S" --name img7 --pull never --image example.com/nope:1 -- true 2>"$TMP/err"; then
+        fail "missing image with --pull never accepted"
+fi
+check_contains "$(cat "$TMP/err")" "--pull never" "error says the image was not pulled"
+
 if "$RUNTIME" run --store "$S" --name img4 --image example.com/nope:1 -- true 2>"$TMP/err"; then
         fail "unknown image accepted"
 fi

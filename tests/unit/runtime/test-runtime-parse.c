@@ -120,7 +120,12 @@ static void test_mount_options(void)
         CHECK(!m.readonly);
         mount_spec_done_static(&m);
 
-        CHECK_INT(volume_parse("/src", "/vols", &m), -EINVAL);
+        CHECK_INT(volume_parse("/anon", "/vols", &m), 0);
+        CHECK(m.create_source);
+        CHECK(!m.source);
+        CHECK_STREQ(m.destination, "/anon");
+        mount_spec_done_static(&m);
+        CHECK_INT(volume_parse("anon", "/vols", &m), -EINVAL);
         CHECK_INT(volume_parse("/src:relative", "/vols", &m), -EINVAL);
         CHECK_INT(volume_parse("../etc:/x", "/vols", &m), -EINVAL);
         CHECK_INT(volume_parse("a/b:/x", "/vols", &m), -EINVAL);
