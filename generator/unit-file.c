@@ -441,7 +441,10 @@ int unit_file_parse(UnitFile *u, const char *path, const char *text, size_t len)
 
                 /* Comment lines are skipped even inside a continuation and
                  * never continue themselves, as systemd documents. */
-                first = l + strspn(l, WHITESPACE);
+                /* Bounded by n: the text need not be NUL-terminated. */
+                first = l;
+                while (first < l + n && strchr(WHITESPACE, *first))
+                        first++;
                 if (first < l + n && (*first == '#' || *first == ';'))
                         continue;
 
