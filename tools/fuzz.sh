@@ -36,7 +36,8 @@ fi
 ninja -C "$build" >/dev/null
 
 if [ $# -eq 0 ]; then
-        set -- $(cd "$build/tests/fuzz" && ls fuzz-* | grep -v '\.p$' | sed 's/^fuzz-//')
+        set -- $(find "$build/tests/fuzz" -maxdepth 1 -type f -executable -name 'fuzz-*' \
+                -printf '%f\n' | sed 's/^fuzz-//' | sort)
 fi
 
 run_one() {
@@ -49,13 +50,13 @@ run_one() {
         [ -f "$dict" ] && extra+=("-dict=$dict")
         # stdout/stderr of the code under test are closed (its log lines
         # would drown the fuzzer); reports still reach the log.
+        local rc=0
         (cd "$crashes" && ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
                 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
                 "$exe" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
                 -max_len=65536 -close_fd_mask=3 -print_final_stats=1 \
                 -artifact_prefix="$crashes/" "${extra[@]}" \
-                "$corpus" "$top/tests/fuzz/corpus/$t") >"$log" 2>&1
-        local rc=$?
+                "$corpus" "$top/tests/fuzz/corpus/$t") >"$log" 2>&1 || rc=$?
         # An empty crash directory is nothing to keep.
         rmdir "$crashes" 2>/dev/null || true
         local execs cov

@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         group_add[0] = parts[3];
         group_add[1] = parts[3] ? parts[4] : NULL;
         if (exec_user_resolve(parts[0], group_add, parts[1], parts[2], &u) >= 0) {
-                fuzz_assert(u.home && u.home[0] == '/');
+                fuzz_assert(u.home);
                 fuzz_assert(u.n_groups == 0 || u.groups);
                 exec_user_done(&u);
         }
