@@ -9,7 +9,8 @@
 #include "strv.h"
 #include "unit-file.h"
 
-#define WHITESPACE " \t"
+/* As systemd strips lines and values: a stray CR is blank too. */
+#define WHITESPACE " \t\r"
 
 UnitFile *unit_file_new(void)
 {
