@@ -191,12 +191,42 @@ int split_all(const char *s, SplitFlags flags, char ***ret, bool *bad_escape)
         return 0;
 }
 
+/* Length of the well-formed UTF-8 character at c (1 for ASCII), 0 if the
+ * bytes there are not one. A decoded escape ("\220") can yield any byte, and
+ * a unit must stay valid UTF-8: such bytes are written as "\xNN". */
+static size_t utf8_char_len(const unsigned char *c)
+{
+        size_t n;
+        uint32_t v;
+
+        if (*c < 0x80)
+                return 1;
+        if (*c >= 0xc2 && *c <= 0xdf)
+                n = 1, v = *c & 0x1f;
+        else if (*c >= 0xe0 && *c <= 0xef)
+                n = 2, v = *c & 0x0f;
+        else if (*c >= 0xf0 && *c <= 0xf4)
+                n = 3, v = *c & 0x07;
+        else
+                return 0;
+        for (size_t k = 1; k <= n; k++) {
+                if ((c[k] & 0xc0) != 0x80) /* also stops at the NUL */
+                        return 0;
+                v = (v << 6) | (c[k] & 0x3f);
+        }
+        if ((n == 2 && (v < 0x800 || (v >= 0xd800 && v <= 0xdfff))) ||
+            (n == 3 && (v < 0x10000 || v > 0x10ffff)))
+                return 0;
+        return n + 1;
+}
+
 static bool needs_quoting(const char *w)
 {
         if (!*w || streq(w, ";"))
                 return true;
         for (const unsigned char *c = (const unsigned char *)w; *c; c++)
-                if (*c <= ' ' || *c == 0x7f || *c == '"' || *c == '\'' || *c == '\\')
+                if (*c <= ' ' || *c == 0x7f || *c == '"' || *c == '\'' || *c == '\\' ||
+                    utf8_char_len(c) == 0)
                         return true;
         return false;
 }
@@ -213,7 +243,14 @@ static void escape_word_full(StrBuf *b, const char *word, bool escape_space)
         while (*c) {
                 /* Plain bytes go in runs, not one by one. */
                 for (run = c; *c > ' ' && *c != 0x7f && *c != '"' && *c != '\\'; c++)
-                        ;
+                        if (*c >= 0x80) {
+                                /* Bytes that are not UTF-8 are escaped, or the
+                                 * unit would not parse back. */
+                                size_t n = utf8_char_len(c);
+                                if (n == 0)
+                                        break;
+                                c += n - 1;
+                        }
                 if (c > run)
                         strbuf_append_n(b, (const char *)run, (size_t)(c - run));
                 if (!*c)

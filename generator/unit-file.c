@@ -11,7 +11,8 @@
 #include "strv.h"
 #include "unit-file.h"
 
-#define WHITESPACE " \t"
+/* As systemd strips lines and values: a stray CR is blank too. */
+#define WHITESPACE " \t\r"
 
 /* Lookups run thousands of times per boot: most keys differ in their
  * first byte, so look at it before calling strcmp(). */
@@ -485,7 +486,10 @@ int unit_file_parse(UnitFile *u, const char *path, const char *text, size_t len)
 
                 /* Comment lines are skipped even inside a continuation and
                  * never continue themselves, as systemd documents. */
-                first = l + strspn(l, WHITESPACE);
+                /* Bounded by n: the text need not be NUL-terminated. */
+                first = l;
+                while (first < l + n && strchr(WHITESPACE, *first))
+                        first++;
                 if (first < l + n && (*first == '#' || *first == ';'))
                         continue;
 

@@ -13,6 +13,8 @@ packages=(
         # tests: a real registry, test images, networking, TLS and auth fixtures
         docker-registry busybox-static apache2-utils openssl iproute2 nftables
         python3 python3-cryptography curl jq zstd procps
+        # fuzzing (tools/fuzz.sh): clang with libFuzzer and the sanitizer runtimes
+        clang libclang-rt-14-dev
         # benchmarks: the peers berth is measured against
         crun runc podman skopeo hyperfine time
 )
