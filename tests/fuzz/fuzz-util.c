@@ -6,9 +6,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include "fuzz.h"
+
+static char *made[4];
+
+static void remove_made(void)
+{
+        for (size_t i = 0; i < sizeof(made) / sizeof(made[0]) && made[i]; i++) {
+                (void)fuzz_empty_dir(made[i]);
+                /* fuzz-layer mounts a tmpfs there (in its own namespace). */
+                (void)umount2(made[i], MNT_DETACH);
+                (void)rmdir(made[i]);
+        }
+}
 
 char *fuzz_tmpdir(const char *what)
 {
@@ -22,6 +35,13 @@ char *fuzz_tmpdir(const char *what)
                         strerror(errno));
                 abort();
         }
+        for (size_t i = 0; i < sizeof(made) / sizeof(made[0]); i++)
+                if (!made[i]) {
+                        if (i == 0)
+                                atexit(remove_made);
+                        made[i] = p;
+                        break;
+                }
         return p;
 }
 
