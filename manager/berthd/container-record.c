@@ -12,6 +12,7 @@
 
 #include "container-record.h"
 #include "fileio.h"
+#include "json-util.h"
 #include "macro.h"
 #include "strv.h"
 
@@ -217,20 +218,6 @@ int container_record_new(const char *name, ContainerRecord **ret)
         return 0;
 }
 
-static json_t *json_strv(char *const *l)
-{
-        json_t *a = json_array();
-
-        if (!a)
-                return NULL;
-        STRV_FOREACH (s, l)
-                if (json_array_append_new(a, json_string(*s)) < 0) {
-                        json_decref(a);
-                        return NULL;
-                }
-        return a;
-}
-
 static int json_set_opt_string(json_t *o, const char *key, const char *value)
 {
         if (!value)
@@ -246,8 +233,8 @@ int container_record_to_json(const ContainerRecord *c, char **ret)
 
         o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:I, s:I, s:I, s:b, s:I}", "name",
                       c->name, "id", c->id, "image", c->image, "image_id", c->image_id, "command",
-                      json_strv(c->command), "env", json_strv(c->env), "volumes",
-                      json_strv(c->volumes), "restart", restart_policy_to_string(c->restart),
+                      strv_to_json(c->command), "env", strv_to_json(c->env), "volumes",
+                      strv_to_json(c->volumes), "restart", restart_policy_to_string(c->restart),
                       "memory_max", (json_int_t)c->memory_max, "cpu_quota",
                       (json_int_t)c->cpu_quota, "tasks_max", (json_int_t)c->tasks_max,
                       "auto_remove", c->auto_remove, "created", (json_int_t)c->created);

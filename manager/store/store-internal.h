@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "json-util.h"
 #include "store.h"
 
 typedef struct PendingRemoval {
@@ -85,6 +86,3 @@ int store_image_gc(Store *s, const char *id);
 int store_list_digests(Store *s, const char *dir, char ***ret, char ***problems);
 /* Layers and blobs that image records other than `except` use. */
 int store_collect_used(Store *s, const char *except, char ***ret_layers, char ***ret_blobs);
-
-int json_to_strv(json_t *a, char ***ret);
-json_t *strv_to_json(char *const *l);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "json-util.h"
 #include "log.h"
 #include "macro.h"
 #include "network-internal.h"
@@ -173,15 +174,6 @@ int network_load(NetworkContext *ctx, const char *name, Network **ret)
         if (r < 0)
                 return log_error_errno(r, "Network=%s: cannot read its configuration", name);
         return 0;
-}
-
-static json_t *strv_to_json(char **l)
-{
-        json_t *a = json_array();
-
-        STRV_FOREACH (s, l)
-                json_array_append_new(a, json_string(*s));
-        return a;
 }
 
 static int network_to_text(const Network *n, char **ret)
