@@ -492,9 +492,10 @@ static int lifecycle(ContainerBuild *c)
         }
         free(v);
 
-        /* systemd signals the container's init itself: StopSignal is the
-         * unit's KillSignal and StopTimeout its TimeoutStopSec, which is
-         * exactly Docker's stop: signal, wait, SIGKILL. */
+        /* StopSignal is also the unit's KillSignal, for signals systemd
+         * sends on its own. The grace period (StopTimeout, Docker's 10 s by
+         * default) is kept by ExecStop= (see exec_lines()); TimeoutStopSec=
+         * leaves it room so systemd does not cut the stop short. */
         if (decl_get_string(c->d, "StopSignal", &v, &e) < 0)
                 return log_oom();
         if (!isempty(v)) {
@@ -506,15 +507,14 @@ static int lifecycle(ContainerBuild *c)
         free(v);
         if (decl_get_string(c->d, "StopTimeout", &v, &e) < 0)
                 return log_oom();
-        if (!isempty(v)) {
-                uint64_t t;
-                if (parse_uint64(v, &t) < 0)
-                        return decl_fail(c->g, c->d, e, "'%s' is not a number of seconds", v);
-                if (unit_file_set(c->service, "Service", "TimeoutStopSec", v) < 0)
-                        return log_oom();
-        } else if (!unit_file_has_key(c->service, "Service", "TimeoutStopSec")) {
-                /* Docker's default: 10 s, not systemd's 90 s. */
-                if (unit_file_set(c->service, "Service", "TimeoutStopSec", "10") < 0)
+        c->stop_grace = 10;
+        if (!isempty(v) && (parse_uint64(v, &c->stop_grace) < 0 || c->stop_grace > 24 * 3600))
+                return decl_fail(c->g, c->d, e, "'%s' is not a number of seconds", v);
+        if (!unit_file_has_key(c->service, "Service", "TimeoutStopSec")) {
+                char t[32];
+
+                snprintf(t, sizeof(t), "%" PRIu64, c->stop_grace + 5);
+                if (unit_file_set(c->service, "Service", "TimeoutStopSec", t) < 0)
                         return log_oom();
         }
 
@@ -673,7 +673,9 @@ static int service_settings(ContainerBuild *c)
 
 static int exec_lines(ContainerBuild *c)
 {
-        _cleanup_strbuf_ StrBuf b = STRBUF_INIT, post = STRBUF_INIT;
+        _cleanup_strbuf_ StrBuf b = STRBUF_INIT, post = STRBUF_INIT, stop = STRBUF_INIT;
+        _cleanup_free_ char *stop_signal = NULL;
+        const UnitEntry *e;
 
         escape_word(&b, c->g->runtime_path);
         strbuf_append(&b, " run");
@@ -686,6 +688,17 @@ static int exec_lines(ContainerBuild *c)
                         escape_word(&b, *a);
                 }
         }
+        /* systemd 252 cannot wait for a main process that is not its child:
+         * without ExecStop= it follows the stop signal with SIGKILL at once.
+         * The runtime signals the init and waits; TimeoutStopSec= bounds it. */
+        if (decl_get_string(c->d, "StopSignal", &stop_signal, &e) < 0)
+                return log_oom();
+        escape_word(&stop, c->g->runtime_path);
+        strbuf_printf(&stop, " stop --time %" PRIu64, c->stop_grace);
+        if (!isempty(stop_signal)) {
+                strbuf_append(&stop, " --signal ");
+                escape_word(&stop, stop_signal);
+        }
         /* "-": a failed cleanup is logged by the runtime but does not turn
          * a clean stop into a failure. */
         strbuf_putc(&post, '-');
@@ -694,8 +707,9 @@ static int exec_lines(ContainerBuild *c)
         escape_word(&post, c->name);
         /* run --rm: the writable layer goes with the container. */
         strbuf_append(&post, " --rm");
-        if (strbuf_failed(&b) || strbuf_failed(&post) ||
+        if (strbuf_failed(&b) || strbuf_failed(&post) || strbuf_failed(&stop) ||
             unit_file_add(c->service, "Service", "ExecStart", b.s) < 0 ||
+            unit_file_add(c->service, "Service", "ExecStop", stop.s) < 0 ||
             unit_file_add(c->service, "Service", "ExecStopPost", post.s) < 0)
                 return log_oom();
         return 0;

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdint.h>
+
 #include "generator.h"
 #include "keys.h"
 
@@ -17,6 +19,7 @@ typedef struct ContainerBuild {
         char *image; /* reference, or NULL with rootfs */
         char *rootfs;
         PullPolicy pull;
+        uint64_t stop_grace; /* seconds between the stop signal and SIGKILL */
 } ContainerBuild;
 
 /* container-storage.c: Volume=, Mount=, Tmpfs=, ReadOnly…, Timezone= */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -92,5 +93,25 @@ int parse_boolean(const char *s)
         for (size_t i = 0; i < ELEMENTSOF(no); i++)
                 if (strcasecmp(s, no[i]) == 0)
                         return 0;
+        return -EINVAL;
+}
+
+int parse_signal(const char *s)
+{
+        static const struct {
+                const char *name;
+                int sig;
+        } names[] = {{"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT},   {"KILL", SIGKILL},
+                     {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"TERM", SIGTERM},   {"CONT", SIGCONT},
+                     {"STOP", SIGSTOP}, {"ALRM", SIGALRM}, {"WINCH", SIGWINCH}, {"PWR", SIGPWR}};
+        uint32_t n;
+
+        if (parse_uint32(s, &n) >= 0)
+                return n > 0 && n < (uint32_t)_NSIG ? (int)n : -EINVAL;
+        if (strneq(s, "SIG", 3))
+                s += 3;
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                if (streq(s, names[i].name))
+                        return names[i].sig;
         return -EINVAL;
 }

@@ -10,3 +10,5 @@ int parse_uint32(const char *s, uint32_t *ret);
 int parse_size(const char *s, uint64_t *ret);
 /* "yes/no/true/false/1/0/on/off" */
 int parse_boolean(const char *s);
+/* "TERM", "SIGTERM" or a number, for the signals a container stop or kill uses. */
+int parse_signal(const char *s);

@@ -15,6 +15,7 @@ static void help(void)
                "  run [OPTIONS] (--image REF|--rootfs DIR|--layers DIR[:DIR...]) [-- CMD...]\n"
                "  cleanup --name NAME [--store DIR] [--upper DIR] [--rm]\n"
                "  exec [--name NAME] [--pid PID] -- CMD...   (default PID: $MAINPID)\n"
+               "  stop [--pid PID] [--signal SIG]            (ExecStop=: signal, wait for exit)\n"
                "  create|start|state|kill|delete ID   (OCI runtime front end)\n"
                "  run --bundle DIR ID                 (OCI create + start, foreground)\n\n"
                "  -h --help     show this help (run --help lists run's options)\n"
@@ -91,6 +92,8 @@ int main(int argc, char **argv)
                 return verb_cleanup(argc - i, argv + i);
         if (streq(argv[i], "exec"))
                 return verb_exec(argc - i, argv + i);
+        if (streq(argv[i], "stop"))
+                return verb_stop(argc - i, argv + i);
         if (streq(argv[i], "create") || streq(argv[i], "start") || streq(argv[i], "state") ||
             streq(argv[i], "kill") || streq(argv[i], "delete"))
                 return verb_oci(argv[i], argc - i, argv + i, root);

@@ -267,32 +267,12 @@ static int oci_state(const OciArgs *a)
         return 0;
 }
 
-static int signal_from_string(const char *s)
-{
-        static const struct {
-                const char *name;
-                int sig;
-        } names[] = {{"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT},   {"KILL", SIGKILL},
-                     {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"TERM", SIGTERM},   {"CONT", SIGCONT},
-                     {"STOP", SIGSTOP}, {"ALRM", SIGALRM}, {"WINCH", SIGWINCH}, {"PWR", SIGPWR}};
-        uint32_t n;
-
-        if (parse_uint32(s, &n) >= 0)
-                return n > 0 && n < (uint32_t)_NSIG ? (int)n : -EINVAL;
-        if (strneq(s, "SIG", 3))
-                s += 3;
-        for (size_t i = 0; i < ELEMENTSOF(names); i++)
-                if (streq(s, names[i].name))
-                        return names[i].sig;
-        return -EINVAL;
-}
-
 static int oci_kill(const OciArgs *a)
 {
         OciState s = {};
         int sig, r;
 
-        sig = signal_from_string(a->signal ?: "TERM");
+        sig = parse_signal(a->signal ?: "TERM");
         if (sig < 0)
                 return log_error_errno(EINVAL, "unknown signal %s", a->signal);
         r = state_read(a, &s);
