@@ -327,6 +327,7 @@ int systemd_append_unit_properties(sd_bus_message *msg, const ContainerRecord *r
 {
         _cleanup_strv_free_ char **exec = NULL, **cleanup = NULL;
         _cleanup_free_ char *desc = NULL;
+        char *stop[] = {(char *)runtime_path, (char *)"stop", (char *)"--time", (char *)"10", NULL};
         int r;
 
         r = container_runtime_argv(rec, runtime_path, store_root, &exec);
@@ -347,6 +348,13 @@ int systemd_append_unit_properties(sd_bus_message *msg, const ContainerRecord *r
                                   rec->name);
         if (r >= 0)
                 r = append_exec(msg, "ExecStart", exec);
+        /* systemd cannot wait for an init that is not its child: the
+         * runtime keeps Docker's grace period (10 s) before SIGKILL. */
+        if (r >= 0)
+                r = append_exec(msg, "ExecStop", stop);
+        if (r >= 0)
+                r = sd_bus_message_append(msg, "(sv)", "TimeoutStopUSec", "t",
+                                          (uint64_t)15 * 1000 * 1000);
         if (r >= 0)
                 r = append_exec(msg, "ExecStopPost", cleanup);
         if (r >= 0)
