@@ -36,7 +36,7 @@ stop_ct() {
                 CT_PID=
         fi
 }
-trap 'stop_ct; cleanup' EXIT INT TERM
+trap 'r=$?; stop_ct; (exit $r); cleanup' EXIT INT TERM
 
 mkdir -p "$ROOTFS/www"
 echo "hello from berth" >"$ROOTFS/www/index.html"
@@ -77,14 +77,16 @@ net_ct web --network bridge --publish "127.0.0.1:$PORT:80" --dns 192.0.2.53 \
 CT_PID=$!
 got=
 for _ in $(seq 100); do
-        got=$(busybox wget -q -T 2 -O - "http://127.0.0.1:$PORT/index.html" 2>/dev/null) && break
+        got=$(timeout 3 busybox wget -q -O - "http://127.0.0.1:$PORT/index.html" 2>/dev/null) && break
         kill -0 "$CT_PID" 2>/dev/null || fail "the container exited before serving"
         sleep 0.1
 done
-check_eq "$got" "hello from berth" "fetch through the published port"
+[ "$got" = "hello from berth" ] || { cat "$TMP/web.log"; nft list ruleset; fail "fetch through the published port: got '$got'"; }
 
 # the container sees berth's /etc files and eth0
-cpid=$(cat /proc/"$CT_PID"/task/*/children | awk '{print $1}')
+# CT_PID is the subshell running net_ct; its child is the runtime
+rt=$(cat /proc/"$CT_PID"/task/*/children | awk '{print $1}')
+cpid=$(cat /proc/"$rt"/task/*/children | awk '{print $1}')
 [ -n "$cpid" ] || fail "no container init below the runtime"
 check_contains "$(cat /proc/"$cpid"/root/etc/resolv.conf)" "nameserver 192.0.2.53" "resolv.conf"
 check_contains "$(cat /proc/"$cpid"/root/etc/hosts)" "db.test" "hosts"
@@ -100,7 +102,7 @@ table_after=$(table)
 if printf '%s\n' "$table_after" | grep -q "$PORT"; then
         fail "published port still in nftables after cleanup: $table_after"
 fi
-if busybox wget -q -T 1 -O - "http://127.0.0.1:$PORT/index.html" >/dev/null 2>&1; then
+if timeout 2 busybox wget -q -O - "http://127.0.0.1:$PORT/index.html" >/dev/null 2>&1; then
         fail "the port still answers after cleanup"
 fi
 # a second cleanup (no longer attached) is a no-op
@@ -112,7 +114,7 @@ out=$(net_ct fg --network bridge -- /bin/busybox ip -o link show | awk -F': ' '{
 check_contains "$out" "eth0" "bridge container interfaces"
 after=$(links | grep -v '^berth' || true)
 check_eq "$after" "$(echo "$links_before" | grep -v '^berth' || true)" "links after a foreground run"
-[ -z "$(ls "$NETRUN/containers" 2>/dev/null || true)" ] || ls -R "$NETRUN"
+[ -z "$(ls "$NETRUN/containers" 2>/dev/null || true)" ] || fail "records left: $(ls "$NETRUN/containers")"
 
 # cleanup of a container that never had a network does not set anything up
 "$RUNTIME" cleanup --name none1 --store "$STORE" --network-run-dir "$TMP/never" --upper "$TMP/layer-none1"
