@@ -30,8 +30,15 @@ links() { ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort; }
 table() { nft list table ip berth 2>/dev/null | grep -v '^\s*$' || true; }
 
 stop_ct() {
+        local rt c
         if [ -n "$CT_PID" ]; then
-                kill "$CT_PID" 2>/dev/null || true
+                # httpd as PID 1 ignores SIGTERM: kill the container's init,
+                # and the runtime (the child of the net_ct subshell) follows.
+                for rt in $(cat /proc/"$CT_PID"/task/*/children 2>/dev/null); do
+                        for c in $(cat /proc/"$rt"/task/*/children 2>/dev/null); do
+                                kill -9 "$c" 2>/dev/null || true
+                        done
+                done
                 wait "$CT_PID" 2>/dev/null || true
                 CT_PID=
         fi
