@@ -12,10 +12,8 @@
 
 const char *const container_net_etc_files[3] = {"/etc/hosts", "/etc/resolv.conf", "/etc/hostname"};
 
-void container_net_free(ContainerNet *n)
+void container_net_done(ContainerNet *n)
 {
-        if (!n)
-                return;
         free(n->network);
         free(n->ip);
         strv_free(n->publish);
@@ -25,6 +23,14 @@ void container_net_free(ContainerNet *n)
         strv_free(n->add_host);
         free(n->state_dir);
         free(n->run_dir);
+        *n = (ContainerNet){};
+}
+
+void container_net_free(ContainerNet *n)
+{
+        if (!n)
+                return;
+        container_net_done(n);
         free(n);
 }
 

@@ -22,6 +22,7 @@ typedef struct ContainerNet {
         bool attached;
 } ContainerNet;
 
+void container_net_done(ContainerNet *n);
 void container_net_free(ContainerNet *n);
 
 /* The network names --network takes besides none and host. */

@@ -45,13 +45,7 @@ typedef struct RunArgs {
         char *upper;
         char *entrypoint;
         char *network;
-        char *network_run_dir;
-        char *ip;
-        char **publish;
-        char **dns;
-        char **dns_search;
-        char **dns_option;
-        char **add_host;
+        ContainerNet net; /* --publish, --dns …: moved into the Container */
         char **env_files;
         char **env;
         char **cap_add;
@@ -79,13 +73,7 @@ static void run_args_done(RunArgs *a)
         free(a->upper);
         free(a->entrypoint);
         free(a->network);
-        free(a->network_run_dir);
-        free(a->ip);
-        strv_free(a->publish);
-        strv_free(a->dns);
-        strv_free(a->dns_search);
-        strv_free(a->dns_option);
-        strv_free(a->add_host);
+        container_net_done(&a->net);
         strv_free(a->env_files);
         strv_free(a->env);
         strv_free(a->cap_add);
@@ -664,25 +652,25 @@ static int parse_run_args(int argc, char **argv, Container *c, RunArgs *a)
                         if (optarg[0] != '/')
                                 return log_error_errno(EINVAL, "--network-run-dir %s: not absolute",
                                                        optarg);
-                        r = set_str(&a->network_run_dir, optarg);
+                        r = set_str(&a->net.run_dir, optarg);
                         break;
                 case ARG_IP:
-                        r = set_str(&a->ip, optarg);
+                        r = set_str(&a->net.ip, optarg);
                         break;
                 case 'p':
-                        r = strv_extend(&a->publish, optarg);
+                        r = strv_extend(&a->net.publish, optarg);
                         break;
                 case ARG_DNS:
-                        r = strv_extend(&a->dns, optarg);
+                        r = strv_extend(&a->net.dns, optarg);
                         break;
                 case ARG_DNS_SEARCH:
-                        r = strv_extend(&a->dns_search, optarg);
+                        r = strv_extend(&a->net.dns_search, optarg);
                         break;
                 case ARG_DNS_OPTION:
-                        r = strv_extend(&a->dns_option, optarg);
+                        r = strv_extend(&a->net.dns_option, optarg);
                         break;
                 case ARG_ADD_HOST:
-                        r = strv_extend(&a->add_host, optarg);
+                        r = strv_extend(&a->net.add_host, optarg);
                         break;
                 case ARG_NOTIFY:
                         c->notify = true;
@@ -738,23 +726,19 @@ static int build_network(Container *c, RunArgs *a, const char *store_root)
         ContainerNet *n;
 
         if (!joined) {
-                if (a->publish || a->dns || a->dns_search || a->dns_option || a->add_host || a->ip)
+                if (a->net.publish || a->net.dns || a->net.dns_search || a->net.dns_option ||
+                    a->net.add_host || a->net.ip)
                         return log_error_errno(EINVAL, "--publish, --dns, --dns-search, "
                                                        "--dns-option, --add-host and --ip need "
                                                        "--network bridge or a network name");
                 return 0;
         }
-        n = c->net = calloc(1, sizeof(ContainerNet));
+        n = c->net = malloc(sizeof(ContainerNet));
         if (!n)
                 return log_oom();
+        *n = a->net;
+        a->net = (ContainerNet){};
         n->network = TAKE_PTR(a->network);
-        n->ip = TAKE_PTR(a->ip);
-        n->publish = TAKE_PTR(a->publish);
-        n->dns = TAKE_PTR(a->dns);
-        n->dns_search = TAKE_PTR(a->dns_search);
-        n->dns_option = TAKE_PTR(a->dns_option);
-        n->add_host = TAKE_PTR(a->add_host);
-        n->run_dir = TAKE_PTR(a->network_run_dir);
         /* Networks live next to the store they were declared for. */
         if (a->store && asprintf(&n->state_dir, "%s/networks", store_root) < 0)
                 return log_oom();
