@@ -8,7 +8,7 @@
 #define HEALTH  "health checks are not run by berth"
 #define SELINUX "berth does not apply SELinux labels"
 #define USERNS  "user namespaces are not supported yet"
-#define NETWORK "networking beyond Network=none|host arrives with berth's networking"
+#define NETWORK "network aliases, IPv6 and exposed ports are not implemented"
 #define PODMAN  "it passes podman command-line options"
 
 /* Every key of Quadlet's [Container] section, and what berth does with it. */
@@ -31,7 +31,13 @@ const KeyInfo container_keys[] = {
     SUPPORTED("Label"),
     SUPPORTED("Memory"),
     SUPPORTED("Mount"),
-    SUPPORTED("Network"), /* none and host, checked by value */
+    SUPPORTED("Network"), /* none, host and bridge, checked by value */
+    SUPPORTED("AddHost"),
+    SUPPORTED("DNS"),
+    SUPPORTED("DNSOption"),
+    SUPPORTED("DNSSearch"),
+    SUPPORTED("IP"),
+    SUPPORTED("PublishPort"),
     SUPPORTED("NoNewPrivileges"),
     SUPPORTED("Notify"),
     SUPPORTED("PidsLimit"),
@@ -101,14 +107,8 @@ const KeyInfo container_keys[] = {
     {"UIDMap", KEY_UNSUPPORTED, USERNS},
     {"UserNS", KEY_UNSUPPORTED, USERNS},
 
-    {"AddHost", KEY_NOT_YET, NETWORK},
-    {"DNS", KEY_NOT_YET, NETWORK},
-    {"DNSOption", KEY_NOT_YET, NETWORK},
-    {"DNSSearch", KEY_NOT_YET, NETWORK},
     {"ExposeHostPort", KEY_NOT_YET, NETWORK},
-    {"IP", KEY_NOT_YET, NETWORK},
     {"IP6", KEY_NOT_YET, NETWORK},
     {"NetworkAlias", KEY_NOT_YET, NETWORK},
-    {"PublishPort", KEY_NOT_YET, NETWORK},
     {NULL, 0, NULL},
 };

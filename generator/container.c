@@ -559,22 +559,42 @@ static int lifecycle(ContainerBuild *c)
         return 0;
 }
 
+/* The keys that configure a container's place on a berth network. */
+static const char *const network_keys[][2] = {
+    {"PublishPort", "--publish"},  {"DNS", "--dns"},          {"DNSSearch", "--dns-search"},
+    {"DNSOption", "--dns-option"}, {"AddHost", "--add-host"}, {"IP", "--ip"},
+};
+
 static int network(ContainerBuild *c)
 {
         _cleanup_free_ char *v = NULL;
-        const UnitEntry *e;
+        const UnitEntry *e, *first = NULL;
         int r;
 
         if (decl_get_string(c->d, "Network", &v, &e) < 0)
                 return log_oom();
-        if (isempty(v))
+        for (size_t i = 0; i < ELEMENTSOF(network_keys) && !first; i++)
+                first = unit_file_last(c->d->unit, "Container", network_keys[i][0]);
+        /* Without Network= a container keeps its own namespace with only lo
+         * (cheap, no nftables); asking for ports or DNS means the bridge,
+         * as with Docker and Podman. */
+        if (isempty(v) && !first)
                 return 0;
-        if (streq(v, "none") || streq(v, "host"))
+        if (!isempty(v) && (streq(v, "none") || streq(v, "host"))) {
+                if (first)
+                        return decl_fail(c->g, c->d, first, "%s= needs a network, not Network=%s",
+                                         first->key, v);
                 return cb_arg2(c, "--network", v);
-        r = decl_fail(c->g, c->d, e,
-                      "not supported yet: Network=%s (only none and host until berth's "
-                      "networking arrives)",
-                      v);
+        }
+        if (!isempty(v) && !streq(v, "bridge"))
+                return decl_fail(c->g, c->d, e,
+                                 "not supported yet: Network=%s (berth joins bridge or none "
+                                 "and host; .network units and shared namespaces are not "
+                                 "generated yet)",
+                                 v);
+        r = cb_arg2(c, "--network", "bridge");
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(network_keys); i++)
+                r = add_words(c, network_keys[i][0], SPLIT_EXEC, network_keys[i][1]);
         return r;
 }
 

@@ -24,6 +24,7 @@
 
 #include "child-steps.h"
 #include "log.h"
+#include "netattach.h"
 #include "spawn.h"
 #include "strv.h"
 
@@ -56,6 +57,58 @@ static int reset_signals(SpawnContext *ctx)
                         (void)sigaction(sig, &sa, NULL);
         if (sigprocmask(SIG_SETMASK, &ctx->saved_mask, NULL) < 0)
                 return log_error_errno(errno, "restore signal mask");
+        return 0;
+}
+
+static int read_full(int fd, void *buf, size_t size)
+{
+        for (size_t done = 0; done < size;) {
+                ssize_t n = read(fd, (char *)buf + done, size - done);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        return -EPIPE;
+                done += n;
+        }
+        return 0;
+}
+
+/* --network bridge|NAME: waits until the parent has attached our network
+ * namespace, then binds its /etc files over the image's (Docker does the
+ * same, so the files stay current as peers come and go). */
+static int net_receive(Container *c, SpawnContext *ctx)
+{
+        _cleanup_free_ char *buf = NULL;
+        const char *p;
+        uint32_t len;
+        int r;
+
+        r = read_full(ctx->net_fd, &len, sizeof(len));
+        if (r == -EPIPE)
+                _exit(1); /* the parent failed to attach and logged why */
+        if (r < 0)
+                return log_error_errno(r, "read the network files from the runtime");
+        if (len == 0 || len > 3 * PATH_MAX || !(buf = malloc(len)))
+                return log_error_errno(EINVAL, "bad network message from the runtime");
+        r = read_full(ctx->net_fd, buf, len);
+        if (r < 0 || buf[len - 1] != '\0')
+                return log_error_errno(r < 0 ? r : EINVAL,
+                                       "read the network files from the runtime");
+        ctx->net_fd = safe_close(ctx->net_fd);
+        p = buf;
+        for (int i = 0; i < 3; i++) {
+                MountSpec m = {.kind = MOUNT_BIND,
+                               .source = (char *)p,
+                               .destination = (char *)container_net_etc_files[i],
+                               .flags = MS_NOSUID | MS_NODEV | MS_NOEXEC};
+                if (p >= buf + len)
+                        return log_error_errno(EINVAL, "bad network message from the runtime");
+                if (container_add_mount(c, &m) < 0)
+                        return log_oom();
+                p += strlen(p) + 1;
+        }
         return 0;
 }
 
@@ -225,6 +278,8 @@ _noreturn_ void child_main(Container *c, SpawnContext *ctx)
                         child_fail(ctx, log_error_errno(errno, "keep LISTEN_FDS fd %u", 3 + i));
 
         r = reset_signals(ctx);
+        if (r >= 0 && ctx->net_fd >= 0)
+                r = net_receive(c, ctx);
         if (r >= 0)
                 r = setup_host_side(c, ctx);
         if (r >= 0)

@@ -9,6 +9,7 @@
 #include "container.h"
 #include "macro.h"
 #include "mount-opts.h"
+#include "netattach.h"
 #include "strv.h"
 
 Container *container_new(void)
@@ -31,6 +32,7 @@ void container_free(Container *c)
                 free(c->joins[i].path);
         free(c->joins);
         free(c->hostname);
+        container_net_free(c->net);
         for (size_t i = 0; i < c->n_mounts; i++)
                 mount_spec_done_static(&c->mounts[i]);
         free(c->mounts);

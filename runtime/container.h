@@ -77,6 +77,9 @@ typedef struct Container {
         NamespaceJoin *joins;
         size_t n_joins;
         char *hostname;
+        /* --network bridge|NAME: attached by the parent after the clone,
+         * see netattach.h. NULL for none and host. */
+        struct ContainerNet *net;
 
         MountSpec *mounts;
         size_t n_mounts;

@@ -42,7 +42,12 @@ void run_help(void)
             "  --mount type=bind|tmpfs|volume,source=..,target=..[,readonly]\n"
             "  --tmpfs DST[:OPTS]     --shm-size SIZE    --device PATH[:CPATH]\n"
             "  --sysctl K=V           --ulimit NAME=SOFT[:HARD]\n"
-            "  --network none|host    --init\n"
+            "  --init                 a minimal init as PID 1\n"
+            "  --network none|host|bridge|NAME\n"
+            "                         default: an own namespace with only lo\n"
+            "  -p --publish [IP:]HOST:CONTAINER[/PROTO]   --ip ADDR\n"
+            "  --dns IP  --dns-search DOMAIN  --dns-option OPT  --add-host NAME:IP\n"
+            "  --network-run-dir DIR  network state (default " BERTH_RUNDIR "/network)\n"
             "  --notify               the app sends READY=1 itself\n"
             "  -b --bundle DIR        run an OCI bundle: run --bundle DIR ID\n");
 }

@@ -18,6 +18,7 @@
 #include "limits.h"
 #include "log.h"
 #include "mount-opts.h"
+#include "netattach.h"
 #include "parse-util.h"
 #include "run.h"
 #include "security.h"
@@ -44,6 +45,7 @@ typedef struct RunArgs {
         char *upper;
         char *entrypoint;
         char *network;
+        ContainerNet net; /* --publish, --dns …: moved into the Container */
         char **env_files;
         char **env;
         char **cap_add;
@@ -71,6 +73,7 @@ static void run_args_done(RunArgs *a)
         free(a->upper);
         free(a->entrypoint);
         free(a->network);
+        container_net_done(&a->net);
         strv_free(a->env_files);
         strv_free(a->env);
         strv_free(a->cap_add);
@@ -482,6 +485,13 @@ enum {
         ARG_DEVICE,
         ARG_SHM_SIZE,
         ARG_NETWORK,
+        ARG_NETWORK_RUN_DIR,
+        ARG_PUBLISH,
+        ARG_DNS,
+        ARG_DNS_SEARCH,
+        ARG_DNS_OPTION,
+        ARG_ADD_HOST,
+        ARG_IP,
         ARG_NOTIFY,
         ARG_INIT,
         ARG_UPPER,
@@ -519,6 +529,13 @@ static const struct option run_options[] = {
     {"device", required_argument, NULL, ARG_DEVICE},
     {"shm-size", required_argument, NULL, ARG_SHM_SIZE},
     {"network", required_argument, NULL, ARG_NETWORK},
+    {"network-run-dir", required_argument, NULL, ARG_NETWORK_RUN_DIR},
+    {"publish", required_argument, NULL, 'p'},
+    {"dns", required_argument, NULL, ARG_DNS},
+    {"dns-search", required_argument, NULL, ARG_DNS_SEARCH},
+    {"dns-option", required_argument, NULL, ARG_DNS_OPTION},
+    {"add-host", required_argument, NULL, ARG_ADD_HOST},
+    {"ip", required_argument, NULL, ARG_IP},
     {"notify", no_argument, NULL, ARG_NOTIFY},
     {"init", no_argument, NULL, ARG_INIT},
     {"upper", required_argument, NULL, ARG_UPPER},
@@ -533,7 +550,7 @@ static int parse_run_args(int argc, char **argv, Container *c, RunArgs *a)
         int opt, r = 0;
 
         optind = 0;
-        while ((opt = getopt_long(argc, argv, "+he:u:w:v:", run_options, NULL)) >= 0) {
+        while ((opt = getopt_long(argc, argv, "+he:u:w:v:p:", run_options, NULL)) >= 0) {
                 switch (opt) {
                 case 'h':
                         run_help();
@@ -623,12 +640,37 @@ static int parse_run_args(int argc, char **argv, Container *c, RunArgs *a)
                                 return log_error_errno(EINVAL, "--shm-size %s: not a size", optarg);
                         break;
                 case ARG_NETWORK:
-                        if (!streq(optarg, "none") && !streq(optarg, "host"))
+                        if (!streq(optarg, "none") && !streq(optarg, "host") &&
+                            !container_net_name_is_valid(optarg))
                                 return log_error_errno(EINVAL,
-                                                       "--network %s: only none and host "
-                                                       "are supported",
+                                                       "--network %s: use none, host, bridge "
+                                                       "or the name of a network",
                                                        optarg);
                         r = set_str(&a->network, optarg);
+                        break;
+                case ARG_NETWORK_RUN_DIR:
+                        if (optarg[0] != '/')
+                                return log_error_errno(EINVAL, "--network-run-dir %s: not absolute",
+                                                       optarg);
+                        r = set_str(&a->net.run_dir, optarg);
+                        break;
+                case ARG_IP:
+                        r = set_str(&a->net.ip, optarg);
+                        break;
+                case 'p':
+                        r = strv_extend(&a->net.publish, optarg);
+                        break;
+                case ARG_DNS:
+                        r = strv_extend(&a->net.dns, optarg);
+                        break;
+                case ARG_DNS_SEARCH:
+                        r = strv_extend(&a->net.dns_search, optarg);
+                        break;
+                case ARG_DNS_OPTION:
+                        r = strv_extend(&a->net.dns_option, optarg);
+                        break;
+                case ARG_ADD_HOST:
+                        r = strv_extend(&a->net.add_host, optarg);
                         break;
                 case ARG_NOTIFY:
                         c->notify = true;
@@ -676,6 +718,33 @@ static int parse_run_args(int argc, char **argv, Container *c, RunArgs *a)
         return 0;
 }
 
+/* --network bridge|NAME. Without it (none, host, or no --network at all)
+ * the library is not touched, so those starts stay as cheap as before. */
+static int build_network(Container *c, RunArgs *a, const char *store_root)
+{
+        bool joined = a->network && !streq(a->network, "none") && !streq(a->network, "host");
+        ContainerNet *n;
+
+        if (!joined) {
+                if (a->net.publish || a->net.dns || a->net.dns_search || a->net.dns_option ||
+                    a->net.add_host || a->net.ip)
+                        return log_error_errno(EINVAL, "--publish, --dns, --dns-search, "
+                                                       "--dns-option, --add-host and --ip need "
+                                                       "--network bridge or a network name");
+                return 0;
+        }
+        n = c->net = malloc(sizeof(ContainerNet));
+        if (!n)
+                return log_oom();
+        *n = a->net;
+        a->net = (ContainerNet){};
+        n->network = TAKE_PTR(a->network);
+        /* Networks live next to the store they were declared for. */
+        if (a->store && asprintf(&n->state_dir, "%s/networks", store_root) < 0)
+                return log_oom();
+        return 0;
+}
+
 int container_from_run_args(int argc, char **argv, Container **ret, bool *ret_fresh)
 {
         _cleanup_(run_args_done) RunArgs a = {};
@@ -711,6 +780,9 @@ int container_from_run_args(int argc, char **argv, Container **ret, bool *ret_fr
         if (c->notify && !handoff_wanted())
                 c->notify = false;
 
+        r = build_network(c, &a, store_root);
+        if (r < 0)
+                return r;
         r = build_rootfs_and_command(c, &a, store_root);
         if (r < 0)
                 return r;
@@ -792,6 +864,9 @@ int verb_run(int argc, char **argv, const char *oci_root)
         r = foreground_wait(pid, pidfd);
         if (container_spawn_result(c, status_fd) < 0)
                 return 1;
+        /* Nobody runs `cleanup` after a foreground run. */
+        if (c->net)
+                (void)container_net_detach(c->net->state_dir, c->net->run_dir, c->name);
         (void)layer_dir_cleanup(c->layer_dir, c->remove);
         return r < 0 ? 1 : r;
 }

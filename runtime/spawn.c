@@ -17,6 +17,7 @@
 #include "child-steps.h"
 #include "layer.h"
 #include "log.h"
+#include "netattach.h"
 #include "parse-util.h"
 #include "spawn.h"
 #include "strv.h"
@@ -134,6 +135,49 @@ static int wait_child(Container *c, SpawnContext *ctx, int read_fd, SpawnWait wa
         return n == sizeof(v) && v < 0 ? v : -EIO;
 }
 
+/* The child waits for these before its mounts: a uint32 length, then the
+ * host paths of /etc/hosts, resolv.conf and hostname, NUL-terminated. */
+static int net_attach_child(Container *c, pid_t pid, int net_fd)
+{
+        char *files[3] = {};
+        _cleanup_free_ char *msg = NULL;
+        size_t len = 0, off;
+        int r;
+
+        r = container_net_attach(c->net, c->name, c->hostname, pid, files);
+        if (r < 0)
+                return r;
+        for (int i = 0; i < 3; i++)
+                len += strlen(files[i]) + 1;
+        msg = malloc(sizeof(uint32_t) + len);
+        if (!msg) {
+                r = log_oom();
+                goto out;
+        }
+        *(uint32_t *)msg = (uint32_t)len;
+        off = sizeof(uint32_t);
+        for (int i = 0; i < 3; i++) {
+                size_t l = strlen(files[i]) + 1;
+                memcpy(msg + off, files[i], l);
+                off += l;
+        }
+        /* Far below PIPE_BUF times the pipe's capacity: one write. */
+        if (write(net_fd, msg, off) != (ssize_t)off)
+                r = log_error_errno(errno, "pass the network files to the container");
+out:
+        for (int i = 0; i < 3; i++)
+                free(files[i]);
+        return r;
+}
+
+static void net_undo(Container *c)
+{
+        if (c->net && c->net->attached) {
+                (void)container_net_detach(c->net->state_dir, c->net->run_dir, c->name);
+                c->net->attached = false;
+        }
+}
+
 int container_spawn_result(Container *c, int status_fd)
 {
         int32_t v;
@@ -141,6 +185,8 @@ int container_spawn_result(Container *c, int status_fd)
 
         if (n != sizeof(v) || v >= 0)
                 return 0;
+        if (c)
+                net_undo(c);
         if (c && c->rootfs_kind == ROOTFS_OVERLAY && c->layer_dir)
                 layer_dir_undo(c);
         return v;
@@ -151,8 +197,8 @@ int container_spawn(Container *c, SpawnWait wait, int exec_fifo_fd, pid_t *ret_p
 {
         _cleanup_(seccomp_program_freep) SeccompProgram *seccomp = NULL;
         _cleanup_free_ char *target = NULL;
-        _cleanup_close_pair_ int pipe_fds[2] = {-EBADF, -EBADF};
-        SpawnContext ctx = {.exec_fifo_fd = exec_fifo_fd, .notify_fd = -EBADF};
+        _cleanup_close_pair_ int pipe_fds[2] = {-EBADF, -EBADF}, net_fds[2] = {-EBADF, -EBADF};
+        SpawnContext ctx = {.exec_fifo_fd = exec_fifo_fd, .notify_fd = -EBADF, .net_fd = -EBADF};
         struct clone_args_v0 args = {.exit_signal = SIGCHLD};
         sigset_t fwd;
         int pidfd = -EBADF;
@@ -195,6 +241,10 @@ int container_spawn(Container *c, SpawnWait wait, int exec_fifo_fd, pid_t *ret_p
                 r = log_error_errno(errno, "create the start pipe");
                 goto fail;
         }
+        if (c->net && pipe2(net_fds, O_CLOEXEC) < 0) {
+                r = log_error_errno(errno, "create the network pipe");
+                goto fail;
+        }
         spawn_forward_signals(&fwd);
         sigprocmask(SIG_BLOCK, &fwd, &ctx.saved_mask);
 
@@ -207,10 +257,23 @@ int container_spawn(Container *c, SpawnWait wait, int exec_fifo_fd, pid_t *ret_p
         }
         if (pid == 0) {
                 pipe_fds[0] = safe_close(pipe_fds[0]);
+                net_fds[1] = safe_close(net_fds[1]);
                 ctx.error_fd = pipe_fds[1];
+                ctx.net_fd = net_fds[0];
                 child_main(c, &ctx);
         }
         pipe_fds[1] = safe_close(pipe_fds[1]);
+        if (c->net) {
+                net_fds[0] = safe_close(net_fds[0]);
+                r = net_attach_child(c, pid, net_fds[1]);
+                net_fds[1] = safe_close(net_fds[1]);
+                if (r < 0) {
+                        (void)kill(pid, SIGKILL);
+                        (void)waitpid(pid, NULL, 0);
+                        safe_close(pidfd);
+                        goto fail;
+                }
+        }
         if (wait == SPAWN_WAIT_NONE) {
                 *ret_pid = pid;
                 *ret_pidfd = pidfd;
@@ -226,6 +289,7 @@ int container_spawn(Container *c, SpawnWait wait, int exec_fifo_fd, pid_t *ret_p
         *ret_pidfd = pidfd;
         return 0;
 fail:
+        net_undo(c);
         if (c->rootfs_kind == ROOTFS_OVERLAY && c->layer_dir)
                 layer_dir_undo(c);
         return r;

@@ -12,6 +12,7 @@
 typedef struct SpawnContext {
         int error_fd;            /* child -> parent: int32 records, see spawn.c */
         int exec_fifo_fd;        /* OCI create: O_PATH fd of exec.fifo, or -EBADF */
+        int net_fd; /* --network bridge|NAME: parent -> child, the /etc files, or -EBADF */
         const char *notify_path; /* --notify: $NOTIFY_SOCKET to bind into the container */
         int notify_fd;
         unsigned n_listen_fds;
