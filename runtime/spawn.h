@@ -10,9 +10,9 @@
 /* Everything the child needs besides the Container; prepared by the parent
  * before the clone so the child does no lookups of its own on the host. */
 typedef struct SpawnContext {
-        int error_fd;            /* child -> parent: int32 records, see spawn.c */
-        int exec_fifo_fd;        /* OCI create: O_PATH fd of exec.fifo, or -EBADF */
-        int net_fd; /* --network bridge|NAME: parent -> child, the /etc files, or -EBADF */
+        int error_fd;     /* child -> parent: int32 records, see spawn.c */
+        int exec_fifo_fd; /* OCI create: O_PATH fd of exec.fifo, or -EBADF */
+        int net_fd;       /* --network bridge|NAME: parent -> child, the /etc files, or -EBADF */
         const char *notify_path; /* --notify: $NOTIFY_SOCKET to bind into the container */
         int notify_fd;
         unsigned n_listen_fds;
