@@ -49,7 +49,11 @@ static int object_keys(json_t *o, char ***ret)
                 return 0;
         if (!json_is_object(o))
                 return -EBADMSG;
-        json_object_foreach(o, k, v) if (strv_extend(ret, k) < 0) return -ENOMEM;
+        json_object_foreach(o, k, v)
+        {
+                if (strv_extend(ret, k) < 0)
+                        return -ENOMEM;
+        }
         return 0;
 }
 
