@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "prefault.h"
 #include "run.h"
 #include "verbs.h"
 
@@ -57,6 +58,7 @@ int main(int argc, char **argv)
         const char *root = NULL;
         int i = 1;
 
+        prefault_heap();
         log_setup("berth-runtime", LOG_TARGET_STDERR);
         /* global options of OCI runtimes, as container engines pass them */
         while (i < argc && argv[i][0] == '-') {

@@ -9,12 +9,14 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "child-steps.h"
+#include "clone-vm.h"
 #include "layer.h"
 #include "log.h"
 #include "netattach.h"
@@ -25,10 +27,6 @@
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
-
-struct clone_args_v0 {
-        uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
-};
 
 void spawn_forward_signals(sigset_t *ret)
 {
@@ -192,6 +190,89 @@ int container_spawn_result(Container *c, int status_fd)
         return v;
 }
 
+typedef struct ChildArgs {
+        Container *c;
+        const SpawnContext *ctx;
+        int close_fds[2]; /* the parent's ends of the pipes */
+} ChildArgs;
+
+static int child_entry(void *p)
+{
+        const ChildArgs *a = p;
+        /* Under CLONE_VM *a lives on the parent's stack: work on a copy. */
+        SpawnContext ctx = *a->ctx;
+
+        for (int i = 0; i < 2; i++)
+                if (a->close_fds[i] >= 0)
+                        (void)close(a->close_fds[i]);
+        if (ctx.unshare_time && unshare(CLONE_NEWTIME) < 0) {
+                int32_t v = -errno;
+                log_error_errno(errno, "create the time namespace");
+                (void)!write(ctx.error_fd, &v, sizeof(v));
+                _exit(1);
+        }
+        child_main(a->c, &ctx);
+}
+
+/* The child can share our memory, vfork-style, when we have nothing to do
+ * until it has exec'd: no network to attach meanwhile, no OCI `start` to
+ * wait for, no --init that never execs. That spares copying the page tables
+ * and the copy-on-write faults in both processes afterwards, which are
+ * costly on virtual machines. Memory the child changes (the Container, the
+ * heap) is then ours too, as if we had done it. */
+static bool vfork_ok(const Container *c, SpawnWait wait, int exec_fifo_fd)
+{
+        return !c->net && !c->init && exec_fifo_fd < 0 && wait != SPAWN_WAIT_READY;
+}
+
+#define CHILD_STACK_SIZE     (512UL * 1024)
+#define CHILD_STACK_PREFAULT (64UL * 1024)
+
+/* Returns the child's pid or -errno (logged). */
+static pid_t spawn_clone(Container *c, SpawnContext *ctx, const int close_fds[2], bool share_vm,
+                         int *ret_pidfd)
+{
+        struct clone_args_v0 args = {.exit_signal = SIGCHLD};
+        ChildArgs child = {.c = c, .ctx = ctx, .close_fds = {close_fds[0], close_fds[1]}};
+        uint64_t flags = (uint64_t)clone_flags(c);
+        void *stack;
+        pid_t pid;
+
+        args.pidfd = (uint64_t)(uintptr_t)ret_pidfd;
+        if (share_vm) {
+                stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
+                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+                if (stack != MAP_FAILED) {
+                        /* One call maps what the child will touch, not a fault a page. */
+                        (void)madvise((char *)stack + CHILD_STACK_SIZE - CHILD_STACK_PREFAULT,
+                                      CHILD_STACK_PREFAULT, MADV_POPULATE_WRITE);
+                        /* A CLONE_VM child shares our time namespace; it enters
+                         * its own at exec (see child_entry). */
+                        ctx->unshare_time = flags & CLONE_NEWTIME;
+                        args.flags = (flags & ~(uint64_t)CLONE_NEWTIME) | CLONE_PIDFD | CLONE_VM |
+                                     CLONE_VFORK;
+                        args.stack = (uint64_t)(uintptr_t)stack;
+                        args.stack_size = CHILD_STACK_SIZE;
+                        pid = clone3_vm(&args, child_entry, &child);
+                        ctx->unshare_time = false;
+                        (void)munmap(stack, CHILD_STACK_SIZE);
+                        if (pid >= 0)
+                                return pid;
+                        if (errno != ENOSYS)
+                                return log_error_errno(errno, "create the container's namespaces "
+                                                              "(clone3)");
+                }
+        }
+        args.flags = flags | CLONE_PIDFD;
+        args.stack = args.stack_size = 0;
+        pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+        if (pid < 0)
+                return log_error_errno(errno, "create the container's namespaces (clone3)");
+        if (pid == 0)
+                child_entry(&child);
+        return pid;
+}
+
 int container_spawn(Container *c, SpawnWait wait, int exec_fifo_fd, pid_t *ret_pid, int *ret_pidfd,
                     int *ret_status_fd)
 {
@@ -199,7 +280,6 @@ int container_spawn(Container *c, SpawnWait wait, int exec_fifo_fd, pid_t *ret_p
         _cleanup_free_ char *target = NULL;
         _cleanup_close_pair_ int pipe_fds[2] = {-EBADF, -EBADF}, net_fds[2] = {-EBADF, -EBADF};
         SpawnContext ctx = {.exec_fifo_fd = exec_fifo_fd, .notify_fd = -EBADF, .net_fd = -EBADF};
-        struct clone_args_v0 args = {.exit_signal = SIGCHLD};
         sigset_t fwd;
         int pidfd = -EBADF;
         pid_t pid;
@@ -248,19 +328,13 @@ int container_spawn(Container *c, SpawnWait wait, int exec_fifo_fd, pid_t *ret_p
         spawn_forward_signals(&fwd);
         sigprocmask(SIG_BLOCK, &fwd, &ctx.saved_mask);
 
-        args.flags = (uint64_t)clone_flags(c) | CLONE_PIDFD;
-        args.pidfd = (uint64_t)(uintptr_t)&pidfd;
-        pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+        ctx.error_fd = pipe_fds[1];
+        ctx.net_fd = net_fds[0];
+        pid = spawn_clone(c, &ctx, (int[2]){pipe_fds[0], net_fds[1]},
+                          vfork_ok(c, wait, exec_fifo_fd), &pidfd);
         if (pid < 0) {
-                r = log_error_errno(errno, "create the container's namespaces (clone3)");
+                r = pid;
                 goto fail;
-        }
-        if (pid == 0) {
-                pipe_fds[0] = safe_close(pipe_fds[0]);
-                net_fds[1] = safe_close(net_fds[1]);
-                ctx.error_fd = pipe_fds[1];
-                ctx.net_fd = net_fds[0];
-                child_main(c, &ctx);
         }
         pipe_fds[1] = safe_close(pipe_fds[1]);
         if (c->net) {

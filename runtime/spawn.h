@@ -19,6 +19,7 @@ typedef struct SpawnContext {
         char *root_target; /* where the rootfs is mounted before pivot_root */
         SeccompProgram *seccomp;
         sigset_t saved_mask;
+        bool unshare_time; /* CLONE_VM child: CLONE_NEWTIME left to the child */
 } SpawnContext;
 
 /* Record the child sends once it is set up and waits for `start` (OCI create). */
