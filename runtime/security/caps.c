@@ -153,7 +153,7 @@ int caps_apply(uint64_t caps, bool is_root_user)
 {
         struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
         struct __user_cap_data_struct d[2];
-        uint64_t permitted, kernel_caps = 0;
+        uint64_t permitted;
         int r;
 
         if (syscall(SYS_capget, &h, d) < 0)
@@ -167,25 +167,27 @@ int caps_apply(uint64_t caps, bool is_root_user)
                 return r;
 
         /* What the runtime itself lacks (a restricted parent) cannot be
-         * granted; leaving it out beats failing a "--cap-add ALL". */
+         * granted; leaving it out beats failing a "--cap-add ALL". The
+         * permitted set holds only capabilities this kernel knows. */
         caps &= permitted;
 
-        /* The kernel's own list may be shorter or longer than berth's:
-         * PR_CAPBSET_READ fails past its last capability. */
+        /* Dropping a capability the bounding set lacks is a no-op, so no
+         * PR_CAPBSET_READ first (a syscall each). The kernel's list may be
+         * shorter or longer than berth's: the drop fails with EINVAL past its
+         * last capability. */
         for (int c = 0; c < 64; c++) {
-                int k = prctl(PR_CAPBSET_READ, c, 0, 0, 0);
-
-                if (k < 0)
-                        break;
-                kernel_caps |= CAP(c);
-                if (k == 1 && !(caps & CAP(c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
+                if (caps & CAP(c))
+                        continue;
+                if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
+                        if (errno == EINVAL)
+                                break;
                         return -errno;
+                }
         }
 
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
                 return -errno;
 
-        caps &= kernel_caps;
         if (!is_root_user)
                 caps = 0;
         return capset_sets(caps, caps, 0);

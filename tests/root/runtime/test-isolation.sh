@@ -66,4 +66,9 @@ check_contains "$out" "CapEff:	00000000a80435fa" "cap-drop CHOWN, cap-add NET_AD
 check_contains "$out" "NoNewPrivs:	1" "no_new_privs"
 check_contains "$out" "Seccomp:	0" "seccomp unconfined"
 check_contains "$out" "size=1024k" "--shm-size"
+
+# Ignored signals survive exec, so the runtime resets them: systemd starts
+# services with SIGPIPE ignored. cat is the container's PID 1 itself here.
+out=$(trap '' PIPE USR1 HUP; run_ct --name sigs -- /bin/cat /proc/self/status)
+check_contains "$out" "SigIgn:	0000000000000000" "ignored signals reset to default"
 echo "PASS"
