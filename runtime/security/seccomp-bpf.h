@@ -7,11 +7,13 @@
 #include <linux/filter.h>
 #include <stddef.h>
 
-#include "digest.h"
+#include "hash128.h"
 #include "seccomp-profile.h"
 
 /* Bump when the cache file layout or what the key covers changes. */
-#define SECCOMP_CACHE_FORMAT 2
+#define SECCOMP_CACHE_FORMAT 3
+/* The file: this header, the instructions, then the key material. */
+#define SECCOMP_CACHE_HEADER_SIZE 56
 
 /* Compiles with libseccomp; *ret is malloc'ed, *ret_n instructions. */
 int seccomp_rule_set_compile(const SeccompRuleSet *s, struct sock_filter **ret, size_t *ret_n);
@@ -22,10 +24,21 @@ int seccomp_rule_set_compile(const SeccompRuleSet *s, struct sock_filter **ret, 
 int seccomp_newer_syscall_nr(uint32_t arch, const char *name);
 int seccomp_newer_prefix(const SeccompRuleSet *s, struct sock_filter **ret, size_t *ret_n);
 
-/* 64 hex digits identifying the BPF that s compiles to with this libseccomp. */
-int seccomp_cache_key(const SeccompRuleSet *s, char key[static DIGEST_STRING_MAX]);
+/* What identifies the BPF that a rule set compiles to with this libseccomp:
+ * the material in full, and its hash (hex: the file name). */
+typedef struct SeccompCacheKey {
+        char *material;
+        size_t len;
+        uint64_t hash[2];
+        char hex[HASH128_HEX_MAX];
+} SeccompCacheKey;
+
+int seccomp_cache_key(const SeccompRuleSet *s, SeccompCacheKey *ret);
+void seccomp_cache_key_done(SeccompCacheKey *k);
 
 /* -ENOENT if absent; -EBADMSG if present but not trustworthy (truncated,
- * wrong size, bad checksum, wrong key, wrong owner or mode). */
-int seccomp_cache_load(const char *dir, const char *key, struct sock_filter **ret, size_t *ret_n);
-int seccomp_cache_store(const char *dir, const char *key, const struct sock_filter *f, size_t n);
+ * wrong size, bad checksum, other key material, wrong owner or mode). */
+int seccomp_cache_load(const char *dir, const SeccompCacheKey *key, struct sock_filter **ret,
+                       size_t *ret_n);
+int seccomp_cache_store(const char *dir, const SeccompCacheKey *key, const struct sock_filter *f,
+                        size_t n);

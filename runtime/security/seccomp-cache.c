@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Compiled filters on disk, so that a container start reads ~4 KiB instead of
- * running libseccomp. A file is trusted only if everything checks out: magic,
- * format, the key it was written for, its length and a checksum of the
- * instructions, and that it belongs to us and nobody else can write it. */
+/* Compiled filters on disk, so that a container start reads a few KiB instead
+ * of running libseccomp. A file is named by a 128-bit hash of the key
+ * material (everything the BPF depends on) and holds that material in full:
+ * a load compares it byte for byte, so a hash collision can only miss the
+ * cache, never load another profile's filter. The hash is not cryptographic
+ * and needs not be: trust comes from the comparison and from the file
+ * belonging to us with nobody else able to write it; a checksum over
+ * instructions and material catches damage. No libcrypto, which the static
+ * runtime would otherwise link (and initialise) for this alone. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -13,87 +18,105 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "hash128.h"
 #include "log.h"
 #include "macro.h"
 #include "seccomp-bpf.h"
+#include "strbuf.h"
 
 #define CACHE_MAGIC "BERTHBPF"
+/* Far above Docker's profile (~10 KiB): a bound for reading foreign files. */
+#define KEY_MATERIAL_MAX (4U * 1024 * 1024)
 
 typedef struct CacheHeader {
         char magic[8];
         uint32_t format;
         uint32_t n_insns;
-        char key[64];      /* hex, without "sha256:" */
-        char checksum[64]; /* sha256 of the instructions, hex */
+        uint32_t key_len;  /* bytes of key material after the instructions */
+        uint32_t reserved; /* zero */
+        uint64_t key_hash[2];
+        uint64_t checksum[2]; /* hash128 of instructions and key material */
 } CacheHeader;
 
+_Static_assert(sizeof(CacheHeader) == SECCOMP_CACHE_HEADER_SIZE, "header layout");
 _Static_assert(sizeof(CacheHeader) % sizeof(struct sock_filter) == 0, "header alignment");
 
-static void hash_u32(Sha256 *h, uint32_t v)
+static void put_u32(StrBuf *b, uint32_t v)
 {
-        sha256_update(h, &v, sizeof(v));
+        strbuf_append_n(b, (const char *)&v, sizeof(v));
 }
 
-static void hash_u64(Sha256 *h, uint64_t v)
+static void put_u64(StrBuf *b, uint64_t v)
 {
-        sha256_update(h, &v, sizeof(v));
+        strbuf_append_n(b, (const char *)&v, sizeof(v));
 }
 
-int seccomp_cache_key(const SeccompRuleSet *s, char key[static DIGEST_STRING_MAX])
+int seccomp_cache_key(const SeccompRuleSet *s, SeccompCacheKey *ret)
 {
-        _cleanup_(sha256_freep) Sha256 *h = NULL;
+        _cleanup_strbuf_ StrBuf b = STRBUF_INIT;
         const struct scmp_version *v = seccomp_version();
-        int r;
-
-        r = sha256_new(&h);
-        if (r < 0)
-                return r;
+        uint64_t h[2];
 
         /* Everything the BPF depends on: the evaluated rules already reflect
          * profile content, capabilities, architecture and kernel version. */
-        sha256_update(h, CACHE_MAGIC, 8);
-        hash_u32(h, SECCOMP_CACHE_FORMAT);
-        hash_u32(h, v->major);
-        hash_u32(h, v->minor);
-        hash_u32(h, v->micro);
-        hash_u32(h, s->default_action);
-        hash_u32(h, s->flags);
-        hash_u32(h, s->n_arches);
+        strbuf_append_n(&b, CACHE_MAGIC, 8);
+        put_u32(&b, SECCOMP_CACHE_FORMAT);
+        put_u32(&b, v->major);
+        put_u32(&b, v->minor);
+        put_u32(&b, v->micro);
+        put_u32(&b, s->default_action);
+        put_u32(&b, s->flags);
+        put_u32(&b, s->n_arches);
         for (size_t i = 0; i < s->n_arches; i++)
-                hash_u32(h, s->arches[i]);
-        hash_u64(h, s->n_rules);
+                put_u32(&b, s->arches[i]);
+        put_u64(&b, s->n_rules);
         for (size_t i = 0; i < s->n_rules; i++) {
                 const SeccompEvalRule *e = &s->rules[i];
 
-                sha256_update(h, e->name, strlen(e->name) + 1);
-                hash_u32(h, e->action);
-                hash_u32(h, e->n_args);
+                strbuf_append_n(&b, e->name, strlen(e->name) + 1);
+                put_u32(&b, e->action);
+                put_u32(&b, e->n_args);
                 for (size_t a = 0; a < e->n_args; a++) {
-                        hash_u32(h, e->args[a].index);
-                        hash_u32(h, e->args[a].op);
-                        hash_u64(h, e->args[a].value);
-                        hash_u64(h, e->args[a].value_two);
+                        put_u32(&b, e->args[a].index);
+                        put_u32(&b, e->args[a].op);
+                        put_u64(&b, e->args[a].value);
+                        put_u64(&b, e->args[a].value_two);
                 }
         }
-        sha256_final(h, key);
-        memmove(key, key + 7, 65); /* drop "sha256:" */
-        return 0;
+        if (strbuf_failed(&b))
+                return -ENOMEM;
+        if (b.len > KEY_MATERIAL_MAX)
+                return -E2BIG;
+        hash128(b.s, b.len, h);
+        ret->hash[0] = h[0];
+        ret->hash[1] = h[1];
+        hash128_hex(h, ret->hex);
+        ret->len = b.len;
+        ret->material = strbuf_steal(&b);
+        return ret->material ? 0 : -ENOMEM;
 }
 
-static int checksum(const struct sock_filter *f, size_t n, char out[static 64])
+void seccomp_cache_key_done(SeccompCacheKey *k)
 {
-        char d[DIGEST_STRING_MAX];
-        int r = sha256_buffer(f, n * sizeof(*f), d);
-
-        if (r < 0)
-                return r;
-        memcpy(out, d + 7, 64);
-        return 0;
+        free(k->material);
+        *k = (SeccompCacheKey){};
 }
 
-static int cache_path(const char *dir, const char *key, char **ret)
+static void checksum(const struct sock_filter *f, size_t n, const SeccompCacheKey *key,
+                     uint64_t out[static 2])
 {
-        return asprintf(ret, "%s/%s.bpf", dir, key) < 0 ? -ENOMEM : 0;
+        /* The two parts lie apart in memory when storing: hash each, then
+         * the pair, rather than copying them together. */
+        uint64_t parts[4];
+
+        hash128(f, n * sizeof(*f), parts);
+        hash128(key->material, key->len, parts + 2);
+        hash128(parts, sizeof(parts), out);
+}
+
+static int cache_path(const char *dir, const SeccompCacheKey *key, char **ret)
+{
+        return asprintf(ret, "%s/%s.bpf", dir, key->hex) < 0 ? -ENOMEM : 0;
 }
 
 static int read_exact(int fd, void *buf, size_t len)
@@ -114,14 +137,16 @@ static int read_exact(int fd, void *buf, size_t len)
         return 0;
 }
 
-int seccomp_cache_load(const char *dir, const char *key, struct sock_filter **ret, size_t *ret_n)
+int seccomp_cache_load(const char *dir, const SeccompCacheKey *key, struct sock_filter **ret,
+                       size_t *ret_n)
 {
-        _cleanup_free_ char *path = NULL;
+        _cleanup_free_ char *path = NULL, *material = NULL;
         _cleanup_free_ struct sock_filter *f = NULL;
         _cleanup_close_ int fd = -EBADF;
-        char sum[64];
+        uint64_t sum[2];
         CacheHeader h;
         struct stat st;
+        size_t size;
         int r;
 
         r = cache_path(dir, key, &path);
@@ -137,29 +162,35 @@ int seccomp_cache_load(const char *dir, const char *key, struct sock_filter **re
          * filter with a matching checksum: not ours to trust. */
         if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0022))
                 return -EBADMSG;
-        if ((size_t)st.st_size < sizeof(h) ||
-            (st.st_size - sizeof(h)) % sizeof(struct sock_filter) != 0 ||
-            (st.st_size - sizeof(h)) / sizeof(struct sock_filter) > BPF_MAXINSNS)
+        if ((size_t)st.st_size < sizeof(h))
                 return -EBADMSG;
 
         r = read_exact(fd, &h, sizeof(h));
         if (r < 0)
                 return r;
         if (memcmp(h.magic, CACHE_MAGIC, 8) != 0 || h.format != SECCOMP_CACHE_FORMAT ||
-            memcmp(h.key, key, 64) != 0 || h.n_insns == 0 ||
-            (size_t)st.st_size != sizeof(h) + (size_t)h.n_insns * sizeof(struct sock_filter))
+            h.reserved != 0 || h.key_hash[0] != key->hash[0] || h.key_hash[1] != key->hash[1] ||
+            h.key_len != key->len || h.n_insns == 0 || h.n_insns > BPF_MAXINSNS)
+                return -EBADMSG;
+        size = sizeof(h) + (size_t)h.n_insns * sizeof(struct sock_filter) + h.key_len;
+        if ((size_t)st.st_size != size)
                 return -EBADMSG;
 
         f = malloc(h.n_insns * sizeof(*f));
-        if (!f)
+        material = malloc(h.key_len);
+        if (!f || !material)
                 return -ENOMEM;
         r = read_exact(fd, f, h.n_insns * sizeof(*f));
         if (r < 0)
                 return r;
-        r = checksum(f, h.n_insns, sum);
+        r = read_exact(fd, material, h.key_len);
         if (r < 0)
                 return r;
-        if (memcmp(sum, h.checksum, 64) != 0)
+        /* The hash only named the file: the material must be ours exactly. */
+        if (memcmp(material, key->material, key->len) != 0)
+                return -EBADMSG;
+        checksum(f, h.n_insns, key, sum);
+        if (sum[0] != h.checksum[0] || sum[1] != h.checksum[1])
                 return -EBADMSG;
 
         *ret_n = h.n_insns;
@@ -167,25 +198,27 @@ int seccomp_cache_load(const char *dir, const char *key, struct sock_filter **re
         return 0;
 }
 
-int seccomp_cache_store(const char *dir, const char *key, const struct sock_filter *f, size_t n)
+int seccomp_cache_store(const char *dir, const SeccompCacheKey *key, const struct sock_filter *f,
+                        size_t n)
 {
         _cleanup_free_ char *path = NULL, *buf = NULL;
-        CacheHeader h = {.format = SECCOMP_CACHE_FORMAT, .n_insns = n};
+        CacheHeader h = {.format = SECCOMP_CACHE_FORMAT, .n_insns = n, .key_len = key->len};
+        size_t insns = n * sizeof(*f);
         int r;
 
         if (n == 0 || n > BPF_MAXINSNS)
                 return -E2BIG;
         memcpy(h.magic, CACHE_MAGIC, 8);
-        memcpy(h.key, key, 64);
-        r = checksum(f, n, h.checksum);
-        if (r < 0)
-                return r;
+        h.key_hash[0] = key->hash[0];
+        h.key_hash[1] = key->hash[1];
+        checksum(f, n, key, h.checksum);
 
-        buf = malloc(sizeof(h) + n * sizeof(*f));
+        buf = malloc(sizeof(h) + insns + key->len);
         if (!buf)
                 return -ENOMEM;
         memcpy(buf, &h, sizeof(h));
-        memcpy(buf + sizeof(h), f, n * sizeof(*f));
+        memcpy(buf + sizeof(h), f, insns);
+        memcpy(buf + sizeof(h) + insns, key->material, key->len);
 
         /* only the last component is ours to lock down: /run/berth is shared */
         r = mkdir_parents(dir, 0755);
@@ -196,5 +229,5 @@ int seccomp_cache_store(const char *dir, const char *key, const struct sock_filt
         r = cache_path(dir, key, &path);
         if (r < 0)
                 return r;
-        return write_file_atomic(path, buf, sizeof(h) + n * sizeof(*f), 0600);
+        return write_file_atomic(path, buf, sizeof(h) + insns + key->len, 0600);
 }

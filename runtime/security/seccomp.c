@@ -53,7 +53,7 @@ static int program_build(const SeccompProfile *profile, uint64_t caps, const cha
 {
         _cleanup_(seccomp_rule_set_done) SeccompRuleSet set = {};
         _cleanup_free_ struct sock_filter *f = NULL;
-        char key[DIGEST_STRING_MAX];
+        _cleanup_(seccomp_cache_key_done) SeccompCacheKey key = {};
         const char *dir = cache_dir_resolve(cache_dir);
         SeccompHost host;
         size_t n;
@@ -67,17 +67,17 @@ static int program_build(const SeccompProfile *profile, uint64_t caps, const cha
                 return log_oom();
 
         if (!isempty(dir)) {
-                r = seccomp_cache_key(&set, key);
+                r = seccomp_cache_key(&set, &key);
                 if (r < 0)
                         return log_oom();
-                r = seccomp_cache_load(dir, key, &f, &n);
+                r = seccomp_cache_load(dir, &key, &f, &n);
                 if (r >= 0)
                         return program_new(f, n, set.flags, true, ret) < 0 ? log_oom() : 0;
                 if (r == -EBADMSG)
                         log_warning("seccomp cache %s/%s.bpf is damaged or not ours, rebuilding",
-                                    dir, key);
+                                    dir, key.hex);
                 else if (r != -ENOENT)
-                        log_debug_errno(r, "seccomp cache %s/%s.bpf unreadable", dir, key);
+                        log_debug_errno(r, "seccomp cache %s/%s.bpf unreadable", dir, key.hex);
         }
 
         r = seccomp_rule_set_compile(&set, &f, &n);
@@ -85,7 +85,7 @@ static int program_build(const SeccompProfile *profile, uint64_t caps, const cha
                 return r;
 
         if (!isempty(dir)) {
-                int k = seccomp_cache_store(dir, key, f, n);
+                int k = seccomp_cache_store(dir, &key, f, n);
                 if (k < 0)
                         log_debug_errno(k, "seccomp: not caching in %s", dir);
         }
