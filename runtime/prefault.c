@@ -7,7 +7,6 @@
  * faults), and main() maps the initial heap. Linked only into the static
  * build (see meson.build): a dynamic binary has no use for it. */
 #include <elf.h>
-#include <link.h>
 #include <malloc.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -27,7 +26,7 @@
 #define STACK_PREFAULT (64UL * 1024)
 
 #if defined(__x86_64__)
-extern const ElfW(Ehdr) __ehdr_start;
+extern const Elf64_Ehdr __ehdr_start;
 
 /* Runs before libc is set up (no TLS, no errno, no stack protector): raw
  * syscalls only. Older kernels reject the advice with EINVAL, which only
@@ -50,8 +49,8 @@ void prefault_image(uintptr_t sp);
 __attribute__((used, no_stack_protector, optimize("no-tree-loop-distribute-patterns"))) void
 prefault_image(uintptr_t sp)
 {
-        const ElfW(Phdr) *ph =
-            (const ElfW(Phdr) *)((const char *)&__ehdr_start + __ehdr_start.e_phoff);
+        const Elf64_Phdr *ph =
+            (const Elf64_Phdr *)((const char *)&__ehdr_start + __ehdr_start.e_phoff);
         uintptr_t bias = 0;
 
         for (unsigned i = 0; i < __ehdr_start.e_phnum; i++)
