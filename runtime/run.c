@@ -389,7 +389,12 @@ static int apply_image(Container *c, RunArgs *a, const char *store_root)
         _cleanup_(image_freep) Image *img = NULL;
         int r;
 
-        r = store_open(store_root, &s);
+        /* Resolving needs no lock and no clean-up: the full open (a lock and
+         * scans of three directories) only where the store is not there
+         * yet and a pull will create it. */
+        r = store_open_reader(store_root, &s);
+        if (r < 0)
+                r = store_open(store_root, &s);
         if (r < 0)
                 return log_error_errno(r, "open the image store %s", strna(store_root));
         r = a->pull == PULL_ALWAYS ? -ENOENT : store_image_resolve(s, a->image, &img);

@@ -117,24 +117,44 @@ static void clean_atomic_leftovers(Store *s, const char *dir)
                         (void)unlinkat(dirfd(d), de->d_name, 0);
 }
 
-int store_open(const char *root, Store **ret)
+static Store *store_alloc(const char *root)
 {
         _cleanup_(store_freep) Store *s = NULL;
-        int r;
+        pthread_mutexattr_t attr;
 
         s = calloc(1, sizeof(*s));
         if (!s)
-                return log_oom();
+                return NULL;
         s->root_fd = s->lock_fd = -EBADF;
-        {
-                pthread_mutexattr_t attr;
-                pthread_mutexattr_init(&attr);
-                pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
-                pthread_mutex_init(&s->mutex, &attr);
-                pthread_mutexattr_destroy(&attr);
-        }
+        pthread_mutexattr_init(&attr);
+        pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+        pthread_mutex_init(&s->mutex, &attr);
+        pthread_mutexattr_destroy(&attr);
         s->root = strdup(root ?: BERTH_STATEDIR);
         if (!s->root)
+                return NULL;
+        return TAKE_PTR(s);
+}
+
+int store_open_reader(const char *root, Store **ret)
+{
+        _cleanup_(store_freep) Store *s = store_alloc(root);
+
+        if (!s)
+                return log_oom();
+        s->root_fd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (s->root_fd < 0)
+                return -errno;
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+int store_open(const char *root, Store **ret)
+{
+        _cleanup_(store_freep) Store *s = store_alloc(root);
+        int r;
+
+        if (!s)
                 return log_oom();
 
         r = mkdir_p(s->root, 0700);

@@ -48,6 +48,12 @@ static inline void image_freep(Image **image)
 /* Creates the tree if needed and removes leftovers of interrupted work.
  * root == NULL means BERTH_STATEDIR. */
 int store_open(const char *root, Store **ret);
+/* For a process that only resolves images (berth-runtime, at every container
+ * start): no directories are created, no lock is taken and no leftovers are
+ * cleaned (that is for the writers, berth-pull and berthd). Anything that
+ * locks or writes fails on such a store. -ENOENT (not logged) if the store
+ * does not exist. */
+int store_open_reader(const char *root, Store **ret);
 void store_free(Store *s);
 static inline void store_freep(Store **s)
 {

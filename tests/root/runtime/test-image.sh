@@ -51,4 +51,21 @@ if "$RUNTIME" run --store "$S" --name img4 --image example.com/nope:1 -- true 2>
 fi
 check_contains "$(cat "$TMP/err")" "example.com/nope:1" "error names the image"
 [ ! -e "$S/containers/img4" ] || fail "failed start left its layer dir"
+
+# A start only reads the store: it neither waits for the store lock (held
+# here as a long pull would hold it) nor cleans up after writers.
+touch "$S/images/.#leftover.x"
+(
+        exec 9>"$S/lock"
+        flock 9
+        exec sleep 30
+) &
+locker=$!
+while [ "$(readlink "/proc/$locker/exe")" != "$(readlink -f "$(command -v sleep)")" ]; do sleep 0.05; done
+out=$(timeout 10 "$RUNTIME" run --store "$S" --name img8 --rm --image example.com/test/busybox:1 \
+        --entrypoint /bin/echo -- unlocked) || fail "a start waited for the store lock"
+kill "$locker"
+wait "$locker" 2>/dev/null || true
+check_eq "$out" "unlocked" "start while the store is locked"
+[ -e "$S/images/.#leftover.x" ] || fail "a start cleaned the store's leftovers"
 echo PASS
