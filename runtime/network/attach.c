@@ -249,12 +249,20 @@ static int take_port(const NetworkContext *ctx, int run_fd, const char *containe
 
 static int add_mapping(Record *rec, const PortMapping *m)
 {
-        if (rec->n_ports >= PUBLISH_PORTS_MAX)
+        size_t n = rec->n_ports;
+
+        if (n >= PUBLISH_PORTS_MAX)
                 return -E2BIG;
-        if (!rec->ports) {
-                rec->ports = calloc(PUBLISH_PORTS_MAX, sizeof(PortMapping));
-                if (!rec->ports)
+        /* Grown by doubling: the runtime attaches right after forking the
+         * container, when every page it writes is copied first, so room for
+         * PUBLISH_PORTS_MAX up front would cost a dozen page faults. */
+        if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
+                size_t cap = n == 0 ? 4 : n * 2;
+                PortMapping *l = reallocarray(rec->ports, cap, sizeof(PortMapping));
+
+                if (!l)
                         return -ENOMEM;
+                rec->ports = l;
         }
         rec->ports[rec->n_ports++] = *m;
         return 0;

@@ -27,15 +27,24 @@ void record_free(Record *r)
 
 int process_start_time(pid_t pid, uint64_t *ret)
 {
-        _cleanup_free_ char *text = NULL;
-        char path[64];
+        /* 52 numeric fields and a comm of at most 64 bytes: far below this.
+         * On the stack, as the heap pages it would take are copied first
+         * while a freshly forked container shares them. */
+        char text[2048], path[64];
+        _cleanup_close_ int fd = -EBADF;
         const char *p;
-        int r;
+        ssize_t n;
 
         snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-        r = read_full_file(path, 4096, &text, NULL);
-        if (r < 0)
-                return r;
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        n = read(fd, text, sizeof(text) - 1);
+        if (n < 0)
+                return negative_errno();
+        if (n == sizeof(text) - 1)
+                return -EBADMSG;
+        text[n] = 0;
         /* comm may contain spaces and parentheses: fields restart after the
          * last ')'. Field 3 (state) follows, start time is field 22. */
         p = strrchr(text, ')');
