@@ -122,5 +122,8 @@ int run_dir_lock(const NetworkContext *ctx, int *ret_run_fd, int *ret_lock_fd);
  * the container's published-port elements through raw nf_tables netlink.
  * -E2BIG: too many for this path, use nft_attach()/nft_detach(). */
 int nft_ports_fast(const NetworkContext *ctx, const Record *rec, bool add);
-/* 1 if berth's table exists, 0 if not. */
-int nft_table_exists(const NetworkContext *ctx);
+/* A container joining a network that is up: checks that berth's table is
+ * there and adds the container's published-port elements, on one socket.
+ * 1: done; 0: no table (rebuild it with nft_attach()); -E2BIG: too many
+ * ports for this path; -EEXIST: a port is taken. */
+int nft_join_fast(const NetworkContext *ctx, const Record *rec);

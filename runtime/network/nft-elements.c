@@ -129,27 +129,18 @@ static int batch(Netlink *nl, bool begin_batch)
         return 0;
 }
 
-int nft_ports_fast(const NetworkContext *ctx, const Record *rec, bool add)
+/* Sends the element batch on an open socket and waits for its outcome. */
+static int ports_batch(Netlink *nl, const NetworkContext *ctx, const Record *rec, bool add)
 {
-        Netlink nl;
         int r;
 
-        /* Each element is ~60 bytes of netlink: large sets of ports take the
-         * libnftables path, which has no message size limit. */
-        if (rec->n_ports == 0)
-                return 0;
-        if (rec->n_ports > 64)
-                return -E2BIG;
-        r = nl_open_protocol(&nl, NETLINK_NETFILTER);
-        if (r < 0)
-                return r;
-        r = batch(&nl, true);
+        r = batch(nl, true);
         if (r >= 0 && add) {
                 /* NLM_F_EXCL: a port another container maps fails the batch. */
-                r = queue_elements(&nl, ctx->table, NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_EXCL,
+                r = queue_elements(nl, ctx->table, NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_EXCL,
                                    rec, false);
                 if (r >= 0)
-                        r = queue_elements(&nl, ctx->table, NFT_MSG_NEWSETELEM,
+                        r = queue_elements(nl, ctx->table, NFT_MSG_NEWSETELEM,
                                            NLM_F_CREATE | NLM_F_EXCL, rec, true);
         } else if (r >= 0) {
                 /* Add (without EXCL) then delete: succeeds whether or not the
@@ -158,41 +149,77 @@ int nft_ports_fast(const NetworkContext *ctx, const Record *rec, bool add)
                         uint16_t type = pass == 0 ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM;
                         uint16_t flags = pass == 0 ? NLM_F_CREATE : 0;
 
-                        r = queue_elements(&nl, ctx->table, type, flags, rec, false);
+                        r = queue_elements(nl, ctx->table, type, flags, rec, false);
                         if (r >= 0)
-                                r = queue_elements(&nl, ctx->table, type, flags, rec, true);
+                                r = queue_elements(nl, ctx->table, type, flags, rec, true);
                 }
         }
         if (r >= 0)
-                r = batch(&nl, false);
+                r = batch(nl, false);
         if (r >= 0)
-                r = nl_flush(&nl);
+                r = nl_flush(nl);
         /* A plain request after the batch: its ack is the end of the
          * exchange, every error of the batch comes before it. */
-        if (r >= 0 && !begin(&nl, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN, 0, true))
+        if (r >= 0 && !begin(nl, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN, 0, true))
                 r = -ENOBUFS;
         if (r >= 0)
-                r = nl_transact(&nl, NULL, NULL, NULL);
-        nl_close(&nl);
+                r = nl_transact(nl, NULL, NULL, NULL);
         return r;
 }
 
-int nft_table_exists(const NetworkContext *ctx)
+/* Each element is ~60 bytes of netlink: large sets of ports take the
+ * libnftables path, which has no message size limit. */
+#define FAST_PORTS_MAX 64
+
+int nft_ports_fast(const NetworkContext *ctx, const Record *rec, bool add)
 {
         Netlink nl;
         int r;
 
+        if (rec->n_ports == 0)
+                return 0;
+        if (rec->n_ports > FAST_PORTS_MAX)
+                return -E2BIG;
         r = nl_open_protocol(&nl, NETLINK_NETFILTER);
         if (r < 0)
                 return r;
-        if (!begin(&nl, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE, 0, true))
-                r = -ENOBUFS;
-        if (r >= 0)
-                r = nl_put_str(&nl, NFTA_TABLE_NAME, ctx->table);
-        if (r >= 0)
-                r = nl_transact(&nl, NULL, NULL, NULL);
+        r = ports_batch(&nl, ctx, rec, add);
         nl_close(&nl);
+        return r;
+}
+
+static int table_exists(Netlink *nl, const NetworkContext *ctx)
+{
+        int r;
+
+        if (!begin(nl, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE, 0, true))
+                return -ENOBUFS;
+        r = nl_put_str(nl, NFTA_TABLE_NAME, ctx->table);
+        if (r >= 0)
+                r = nl_transact(nl, NULL, NULL, NULL);
         if (r == -ENOENT)
                 return 0;
         return r < 0 ? r : 1;
+}
+
+int nft_join_fast(const NetworkContext *ctx, const Record *rec)
+{
+        Netlink nl;
+        int r;
+
+        if (rec->n_ports > FAST_PORTS_MAX)
+                return -E2BIG;
+        /* One socket for both steps: closing a netfilter socket may wait for
+         * the kernel to finish releasing an earlier transaction. */
+        r = nl_open_protocol(&nl, NETLINK_NETFILTER);
+        if (r < 0)
+                return r;
+        r = table_exists(&nl, ctx);
+        if (r > 0 && rec->n_ports > 0) {
+                r = ports_batch(&nl, ctx, rec, true);
+                if (r >= 0)
+                        r = 1;
+        }
+        nl_close(&nl);
+        return r;
 }
