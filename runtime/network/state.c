@@ -19,10 +19,14 @@ int run_dir_lock(const NetworkContext *ctx, int *ret_run_fd, int *ret_lock_fd)
         _cleanup_close_ int run_fd = -EBADF, lock_fd = -EBADF;
         int r;
 
-        r = mkdir_p(ctx->run_dir, 0755);
-        if (r < 0)
-                return log_error_errno(r, "Failed to create %s", ctx->run_dir);
+        /* It exists but for the first attach after a boot. */
         run_fd = open(ctx->run_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        if (run_fd < 0 && errno == ENOENT) {
+                r = mkdir_p(ctx->run_dir, 0755);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to create %s", ctx->run_dir);
+                run_fd = open(ctx->run_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        }
         if (run_fd < 0)
                 return log_error_errno(errno, "Failed to open %s", ctx->run_dir);
         lock_fd = openat(run_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
