@@ -2,8 +2,15 @@
 /* Times what the bridge network adds to a container start: a child in a new
  * network namespace, then network_attach() in the parent (as berth-runtime
  * does), against the same child with no attach (Network=none). The detach is
- * timed too, although it runs in ExecStopPost=, after the container. */
+ * timed too, although it runs in ExecStopPost=, after the container.
+ *
+ * The floor is the kernel work alone: the same veth (peer created inside the
+ * child's namespace, enslaved to the bridge) and the same address, links and
+ * route inside, in two netlink batches, with none of berth's bookkeeping
+ * (IPAM, record, nftables, /etc files). */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "link.h"
 #include "log.h"
 #include "network.h"
 
@@ -76,6 +84,45 @@ static pid_t spawn(void)
         return pid;
 }
 
+static int floor_plumb(const char *bridge, pid_t pid)
+{
+        struct in_addr addr = {htonl(0x0a5a00fe)}, bcast = {htonl(0x0a5a00ff)},
+                       gw = {htonl(0x0a5a0001)};
+        Netlink nl;
+        char path[64];
+        int nsfd, index, r;
+
+        snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+        nsfd = open(path, O_RDONLY | O_CLOEXEC);
+        if (nsfd < 0)
+                return -errno;
+        r = nl_open(&nl);
+        if (r >= 0) {
+                index = link_get_index(&nl, bridge);
+                r = index < 0 ? index : queue_veth_create(&nl, "vbfloor0", index, "eth0", nsfd, 0);
+                if (r >= 0)
+                        r = nl_transact(&nl, NULL, NULL, NULL);
+                nl_close(&nl);
+        }
+        if (r >= 0)
+                r = nl_open_in_netns(&nl, nsfd);
+        close(nsfd);
+        if (r < 0)
+                return r;
+        index = link_get_index(&nl, "eth0");
+        r = index < 0 ? index : queue_link_up(&nl, 1);
+        if (r >= 0)
+                r = queue_addr_add(&nl, index, addr, 24, bcast);
+        if (r >= 0)
+                r = queue_link_up(&nl, index);
+        if (r >= 0)
+                r = queue_default_route(&nl, gw);
+        if (r >= 0)
+                r = nl_transact(&nl, NULL, NULL, NULL);
+        nl_close(&nl);
+        return r;
+}
+
 static void reap(pid_t pid)
 {
         kill(pid, SIGKILL);
@@ -88,14 +135,15 @@ int main(int argc, char *argv[])
         int n = argc > 1 ? atoi(argv[1]) : 100;
         double *none = calloc(n, sizeof(double)), *bridge = calloc(n, sizeof(double)),
                *attach = calloc(n, sizeof(double)), *detach = calloc(n, sizeof(double)),
-               *attach_cpu = calloc(n, sizeof(double)), *attach_flt = calloc(n, sizeof(double));
+               *attach_cpu = calloc(n, sizeof(double)), *attach_flt = calloc(n, sizeof(double)),
+               *floor_ms = calloc(n, sizeof(double)), *floor_cpu = calloc(n, sizeof(double));
         const char *publish[] = {"18080:80", NULL};
         NetworkSpec spec = {.container = "bench",
                             .publish = getenv("BENCH_PUBLISH") ? (char **)publish : NULL};
 
         log_setup("network-bench", LOG_TARGET_STDERR);
         if (n <= 0 || !none || !bridge || !attach || !detach || !attach_cpu || !attach_flt ||
-            network_context_new(getenv("BENCH_CONFIG"), &ctx) < 0)
+            !floor_ms || !floor_cpu || network_context_new(getenv("BENCH_CONFIG"), &ctx) < 0)
                 return 1;
         /* Everything under a test-owned directory and table. */
         free(ctx->run_dir);
@@ -143,6 +191,20 @@ int main(int argc, char *argv[])
                 if (network_detach(ctx, "bench") < 0)
                         return 1;
                 detach[i] = now_ms() - t0;
+
+                pid = spawn();
+                t0 = now_ms();
+                c0 = cpu_ms();
+                if (pid < 0 || floor_plumb(ctx->default_interface, pid) < 0)
+                        return 1;
+                floor_ms[i] = now_ms() - t0;
+                floor_cpu[i] = cpu_ms() - c0;
+                reap(pid);
+                Netlink nl;
+                if (nl_open(&nl) >= 0) {
+                        (void)link_delete(&nl, "vbfloor0");
+                        nl_close(&nl);
+                }
         }
         network_detach(ctx, "bench-keeper");
         reap(keeper);
@@ -153,6 +215,8 @@ int main(int argc, char *argv[])
         qsort(detach, n, sizeof(double), cmp);
         qsort(attach_cpu, n, sizeof(double), cmp);
         qsort(attach_flt, n, sizeof(double), cmp);
+        qsort(floor_ms, n, sizeof(double), cmp);
+        qsort(floor_cpu, n, sizeof(double), cmp);
         printf("runs: %d%s\n", n, spec.publish ? " (with PublishPort=18080:80)" : "");
         printf("start, Network=none:   median %.3f ms\n", none[n / 2]);
         printf("start, Network=bridge: median %.3f ms\n", bridge[n / 2]);
@@ -161,6 +225,8 @@ int main(int argc, char *argv[])
         printf("network_attach CPU:    median %.3f ms  p90 %.3f ms\n", attach_cpu[n / 2],
                attach_cpu[n * 9 / 10]);
         printf("network_attach faults: median %.0f\n", attach_flt[n / 2]);
+        printf("floor (veth + eth0 config): median %.3f ms  CPU %.3f ms\n", floor_ms[n / 2],
+               floor_cpu[n / 2]);
         printf("network_detach:        median %.3f ms  p90 %.3f ms\n", detach[n / 2],
                detach[n * 9 / 10]);
         printf("added by the bridge:   median %.3f ms (budget 3 ms)\n",
@@ -172,5 +238,7 @@ int main(int argc, char *argv[])
         free(detach);
         free(attach_cpu);
         free(attach_flt);
+        free(floor_ms);
+        free(floor_cpu);
         return 0;
 }
