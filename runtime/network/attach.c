@@ -125,15 +125,24 @@ static int detach_locked(const NetworkContext *ctx, int run_fd, const Record *re
         nl_close(&nl);
         ipam_entries_free(left, n_left);
 
-        if (n_left == 0)
-                k = nft_detach(ctx, rec, true, !networks_active(run_fd));
-        else {
+        if (n_left == 0) {
+                bool last_network = !networks_active(run_fd);
+
+                k = nft_detach_fast(ctx, rec, true, last_network);
+                if (k == -ENOBUFS)
+                        k = nft_detach(ctx, rec, true, last_network);
+                else if (k < 0)
+                        k = log_error_errno(k, "nftables transaction on table ip %s failed",
+                                            ctx->table);
+        } else {
                 k = nft_ports_fast(ctx, rec, false);
                 if (k == -ENOENT) /* no table: nothing to remove */
                         k = 0;
-                else if (k == -E2BIG)
-                        k = nft_detach(ctx, rec, false, false);
-                else if (k < 0)
+                else if (k == -E2BIG) {
+                        k = nft_detach_fast(ctx, rec, false, false);
+                        if (k == -ENOBUFS)
+                                k = nft_detach(ctx, rec, false, false);
+                } else if (k < 0)
                         k = log_error_errno(k, "Failed to remove the published ports of %s",
                                             rec->container);
         }
@@ -510,7 +519,11 @@ static int nft_update(const NetworkContext *ctx, int run_fd, const Network *n, c
         r = load_others(run_fd, rec->container, &others, &n_others);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the network records");
-        r = nft_attach(ctx, n, rec, others, n_others);
+        r = nft_attach_fast(ctx, n, rec, others, n_others);
+        if (r == -ENOBUFS)
+                r = nft_attach(ctx, n, rec, others, n_others);
+        else if (r < 0 && r != -EEXIST)
+                log_error_errno(r, "nftables transaction on table ip %s failed", ctx->table);
         records_free(others, n_others);
         return r;
 }

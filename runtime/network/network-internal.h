@@ -118,6 +118,14 @@ int sysctl_write(const char *path, const char *value);
 /* Creates and opens run_dir, and takes its lock (released on close). */
 int run_dir_lock(const NetworkContext *ctx, int *ret_run_fd, int *ret_lock_fd);
 
+/* The same as nft_attach() and nft_detach() in one raw nf_tables netlink
+ * batch, without libnftables: -ENOBUFS when it does not fit one netlink
+ * buffer (many networks and ports), then use those. */
+int nft_attach_fast(const NetworkContext *ctx, const Network *n, const Record *rec, Record **others,
+                    size_t n_others);
+int nft_detach_fast(const NetworkContext *ctx, const Record *rec, bool last_on_network,
+                    bool last_network);
+
 /* Adds (with add, failing with -EEXIST on a taken port) or removes (idempotent)
  * the container's published-port elements through raw nf_tables netlink.
  * -E2BIG: too many for this path, use nft_attach()/nft_detach(). */
