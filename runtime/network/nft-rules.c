@@ -446,20 +446,33 @@ static int queue_network(Netlink *nl, const char *table, uint16_t msg, uint16_t 
         return r;
 }
 
+/* Opens a netfilter socket and starts a batch that declares the table and
+ * its sets. On error nothing is left open. */
+static int open_table_batch(Netlink *nl, const char *table)
+{
+        int r;
+
+        r = nl_open_protocol(nl, NETLINK_NETFILTER);
+        if (r < 0)
+                return r;
+        r = nft_batch_mark(nl, true);
+        if (r >= 0)
+                r = queue_table(nl, table);
+        if (r < 0)
+                nl_close(nl);
+        return r;
+}
+
 int nft_attach_fast(const NetworkContext *ctx, const Network *n, const Record *rec, Record **others,
                     size_t n_others)
 {
         Netlink nl;
         int r;
 
-        r = nl_open_protocol(&nl, NETLINK_NETFILTER);
+        r = open_table_batch(&nl, ctx->table);
         if (r < 0)
                 return r;
-        r = nft_batch_mark(&nl, true);
-        if (r >= 0)
-                r = queue_table(&nl, ctx->table);
-        if (r >= 0)
-                r = queue_rules(&nl, ctx->table);
+        r = queue_rules(&nl, ctx->table);
         for (size_t i = 0; i < n_others && r >= 0; i++) {
                 r = queue_network(&nl, ctx->table, NFT_MSG_NEWSETELEM, NLM_F_CREATE,
                                   others[i]->bridge, &others[i]->subnet, others[i]->internal);
@@ -487,21 +500,18 @@ int nft_detach_fast(const NetworkContext *ctx, const Record *rec, bool last_on_n
         Netlink nl;
         int r;
 
-        r = nl_open_protocol(&nl, NETLINK_NETFILTER);
-        if (r < 0)
-                return r;
-        r = nft_batch_mark(&nl, true);
         /* Declaring the table and sets first, then adding each element right
          * before deleting it, makes the removal succeed whatever is left of
          * the table: gone, flushed or intact. */
-        if (r >= 0)
-                r = queue_table(&nl, ctx->table);
-        if (r >= 0 && last_network) {
+        r = open_table_batch(&nl, ctx->table);
+        if (r < 0)
+                return r;
+        if (last_network) {
                 if (!nft_msg_begin(&nl, NFT_MSG_DELTABLE, 0))
                         r = -ENOBUFS;
                 else
                         r = nl_put_str(&nl, NFTA_TABLE_NAME, ctx->table);
-        } else if (r >= 0) {
+        } else {
                 r = nft_queue_ports(&nl, ctx->table, NFT_MSG_NEWSETELEM, NLM_F_CREATE, rec);
                 if (r >= 0)
                         r = nft_queue_ports(&nl, ctx->table, NFT_MSG_DELSETELEM, 0, rec);
