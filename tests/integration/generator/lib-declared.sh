@@ -17,7 +17,7 @@ declared_require() {
         harness_require_root
         local t
         for t in berth-generator berthd berthctl; do
-                meson introspect --installed "$BUILD_DIR" | grep -q "/$t\"" ||
+                meson introspect --installed "$BUILD_DIR" | grep >/dev/null "/$t\"" ||
                         harness_skip "this build installs no $t"
         done
         command -v docker-registry >/dev/null || harness_skip "no docker-registry"
