@@ -50,6 +50,17 @@ declared_registry() {
         trust_registry "$hostport" local
 }
 
+# declared_app_boot TEST_APP: boots with a registry on 127.0.0.1:5000 serving
+# $REG/test/app:1, a busybox image with the static test-app as
+# /usr/bin/test-app.
+REG=127.0.0.1:5000
+declared_app_boot() {
+        [ -n "${1:-}" ] || fail "usage: $0 TEST_APP (meson passes the static test-app)"
+        declared_require
+        declared_boot
+        declared_registry "$REG/test/app:1" --add "$1:/usr/bin/test-app"
+}
+
 # The generated pull unit's name for IMAGE, read from the container unit.
 pull_unit_of() {
         harness_run systemctl show -p Requires --value "$1" | tr ' ' '\n' | grep '^berth-pull-' | head -1
