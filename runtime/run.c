@@ -405,7 +405,7 @@ static int apply_image(Container *c, RunArgs *a, const char *store_root)
         if (r < 0)
                 return log_error_errno(r, "resolve image %s", a->image);
         c->lower_dirs = strv_copy(img->layer_dirs);
-        if (!c->lower_dirs)
+        if (!c->lower_dirs || !(c->image_id = strdup(img->id)))
                 return log_oom();
         STRV_FOREACH (e, img->config.env)
                 if (strv_env_set(&c->env, *e) < 0)

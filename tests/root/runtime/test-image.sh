@@ -51,4 +51,17 @@ if "$RUNTIME" run --store "$S" --name img4 --image example.com/nope:1 -- true 2>
 fi
 check_contains "$(cat "$TMP/err")" "example.com/nope:1" "error names the image"
 [ ! -e "$S/containers/img4" ] || fail "failed start left its layer dir"
+
+# A container started from the image (no berthd record) keeps it: removal is
+# refused and names the container until the container is cleaned up.
+STORE_TOOL=$BUILD_DIR/manager/store/berth-store
+"$RUNTIME" run --store "$S" --name img8 --image example.com/test/busybox:1 -- true
+if "$STORE_TOOL" --root "$S" rm example.com/test/busybox:1 2>"$TMP/err"; then
+        fail "an image in use by img8 was removed"
+fi
+check_contains "$(cat "$TMP/err")" "used by container img8" "the refusal names the container"
+[ "$(ls "$S/layers" | wc -l)" = 2 ] || fail "a refused removal touched the layers"
+"$RUNTIME" cleanup --store "$S" --name img8 --rm
+"$STORE_TOOL" --root "$S" rm example.com/test/busybox:1 || fail "removal after cleanup failed"
+[ -z "$(ls "$S/layers")" ] || fail "the image's layers remain after its removal"
 echo PASS
