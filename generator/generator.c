@@ -19,6 +19,7 @@ void generator_init(Generator *g)
         *g = (Generator){
             .runtime_path = BERTH_RUNTIME_PATH,
             .berthctl_path = BINDIR "/berthctl",
+            .netns_path = BERTH_LIBEXECDIR "/berth-netns",
             .state_dir = BERTH_STATEDIR,
         };
 }
@@ -100,9 +101,7 @@ void generator_convert_all(Generator *g)
                         r = convert_socket(g, d);
                         break;
                 case DECL_NETWORK:
-                        r = decl_fail(g, d, NULL,
-                                      "not supported yet: .network files arrive with berth's "
-                                      "networking");
+                        r = convert_network(g, d);
                         break;
                 default:
                         r = decl_fail(g, d, NULL, "not supported by berth: .%s files",

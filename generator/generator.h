@@ -58,6 +58,7 @@ typedef struct Generator {
         bool dry_run;
         const char *runtime_path;
         const char *berthctl_path;
+        const char *netns_path;
         const char *state_dir;
 
         /* found */
@@ -108,16 +109,24 @@ int service_require(UnitFile *service, const char *unit);
 /* [Quadlet] DefaultDependencies=, true unless set to false. */
 bool decl_default_dependencies(const Decl *d);
 
-/* container.c, volume.c, image.c */
+/* container.c, volume.c, image.c, network.c */
 int convert_container(Generator *g, Decl *d);
 int convert_volume(Generator *g, Decl *d);
 int convert_image(Generator *g, Decl *d);
+int convert_network(Generator *g, Decl *d);
 /* socket.c: a .socket beside a .container is linked in and enabled. */
 int convert_socket(Generator *g, Decl *d);
 /* The named volume a ".volume" declaration creates. */
 char *volume_name_of(const Decl *d);
 /* Named volumes are directories under /var/lib/berth/volumes. */
 bool volume_name_valid(const char *n);
+/* The network a ".network" declaration creates, for the file name it was
+ * referred to by (an instance of a template names its own network). */
+char *network_name_of(const Decl *d, const char *as_named);
+/* berth-netns's network names, with specifiers allowed; not the words
+ * --network gives other meanings to (bridge, host, none, …). */
+bool network_name_valid(const char *n);
+bool ip_address_valid(const char *s);
 /* The reference an ".image" declaration pulls. */
 const char *image_ref_of(const Decl *d);
 

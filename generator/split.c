@@ -294,3 +294,26 @@ void escape_path_word(StrBuf *b, const char *word)
 {
         escape_word_full(b, word, true);
 }
+
+void exec_append_arg(StrBuf *b, const char *word)
+{
+        strbuf_putc(b, ' ');
+        escape_word(b, word);
+}
+
+void exec_append_opt(StrBuf *b, const char *opt, const char *value)
+{
+        _cleanup_strbuf_ StrBuf w = STRBUF_INIT;
+
+        if (value[0] != '-') {
+                exec_append_arg(b, opt);
+                exec_append_arg(b, value);
+                return;
+        }
+        /* One word "opt=value", escaped as a whole. */
+        strbuf_printf(&w, "%s=%s", opt, value);
+        if (strbuf_failed(&w))
+                b->oom = true;
+        else
+                exec_append_arg(b, w.s);
+}

@@ -138,6 +138,25 @@ echo "$out" | grep >/dev/null "in use by container web" || fail "rmi did not nam
 "$berthctl" inspect web | python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; assert d["Env"]==["FOO=bar"] and d["MemoryMax"]==64<<20 and d["Restart"]=="always"' ||
         fail "inspect shows the wrong configuration"
 
+# the default bridge, and networking options kept in the record and shown as properties
+[ "$(bus get-property org.berth1 /org/berth1/container/web org.berth1.Container Network)" = 's "bridge"' ] ||
+        fail "a container without --network is not on the default bridge"
+"$BUILD_DIR/runtime/network/berth-netns" --state-dir "$work/state/networks" --run-dir "$work/netrun" \
+        create app --subnet 10.199.7.0/24 || fail "berth-netns create failed"
+"$berthctl" create --name netted --network app -p 127.0.0.1:8080:80 --publish 53:53/udp \
+        --ip 10.199.7.9 --dns 192.0.2.53 --dns-search example.test --dns-option ndots:2 \
+        --add-host db.test:192.0.2.10 "$ref" >/dev/null || fail "create with network options failed"
+prop() { bus get-property org.berth1 /org/berth1/container/netted org.berth1.Container "$1"; }
+[ "$(prop Network)" = 's "app"' ] || fail "Network property: $(prop Network)"
+[ "$(prop IP)" = 's "10.199.7.9"' ] || fail "IP property: $(prop IP)"
+[ "$(prop Publish)" = 'as 2 "127.0.0.1:8080:80" "53:53/udp"' ] || fail "Publish property: $(prop Publish)"
+[ "$(prop AddHost)" = 'as 1 "db.test:192.0.2.10"' ] || fail "AddHost property: $(prop AddHost)"
+rec=$(cat "$work/state/containers/netted/config.json")
+for want in '"network": "app"' '"ip": "10.199.7.9"' '"dns_search": [' '"ndots:2"'; do
+        [[ $rec == *"$want"* ]] || fail "the record lacks $want: $rec"
+done
+"$berthctl" rm netted >/dev/null || fail "rm netted failed"
+
 # introspection matches the files in dbus/ (and so the man page's)
 bus introspect --xml-interface org.berth1 /org/berth1 >"$work/Manager.xml"
 bus introspect --xml-interface org.berth1 /org/berth1/container/web >"$work/Container.xml"
@@ -182,6 +201,26 @@ expect_error "invalid signal" KillContainer si web 0
 expect_error "invalid signal" KillContainer si web 9999
 expect_error "invalid image reference" PullImage s "$(printf 'x%.0s' $(seq 2000))"
 expect_error "invalid image reference" GetImage s ""
+# networking options: the runtime's argument forms only, and a named network must exist
+expect_error "option Network" CreateContainer 'ssa{sv}' x "$ref" 1 Network s "--privileged"
+expect_error "option Network" CreateContainer 'ssa{sv}' x "$ref" 1 Network s "container:web"
+expect_error "option Network" CreateContainer 'ssa{sv}' x "$ref" 1 Network s "../../etc"
+expect_error "no network named nosuch" CreateContainer 'ssa{sv}' x "$ref" 1 Network s nosuch
+expect_error "option Publish: invalid entry \"80:80:80:80\", expected" CreateContainer 'ssa{sv}' x "$ref" 1 Publish as 1 80:80:80:80
+expect_error "option Publish: invalid entry" CreateContainer 'ssa{sv}' x "$ref" 1 Publish as 1 "$(printf '80\n--privileged')"
+expect_error "option Publish: invalid entry" CreateContainer 'ssa{sv}' x "$ref" 1 Publish as 1 "70000:80"
+expect_error "option Publish must be an array" CreateContainer 'ssa{sv}' x "$ref" 1 Publish s 80
+expect_error "option IP: \"10.0.0.300\" is not an IPv4" CreateContainer 'ssa{sv}' x "$ref" 1 IP s 10.0.0.300
+expect_error "option DNS: invalid entry" CreateContainer 'ssa{sv}' x "$ref" 1 DNS as 1 dns.example
+expect_error "option DNSSearch: invalid entry" CreateContainer 'ssa{sv}' x "$ref" 1 DNSSearch as 1 "a b"
+expect_error "option DNSOption: invalid entry" CreateContainer 'ssa{sv}' x "$ref" 1 DNSOption as 1 "-x"
+expect_error "option AddHost: invalid entry" CreateContainer 'ssa{sv}' x "$ref" 1 AddHost as 1 "db"
+expect_error "need a network, not Network none" CreateContainer 'ssa{sv}' x "$ref" 2 Network s none Publish as 1 80
+expect_error "need a network, not Network none" CreateContainer 'ssa{sv}' x "$ref" 2 Network s host IP s 10.0.0.2
+out=$("$berthctl" create --name x -p 80:80:80:80 "$ref" 2>&1) && fail "berthctl create -p 80:80:80:80 succeeded"
+echo "$out" | grep -q 'invalid --publish "80:80:80:80": expected \[IP:\]' || fail "berthctl -p error: $out"
+out=$("$berthctl" create --name x --network none -p 80 "$ref" 2>&1) && fail "berthctl --network none -p succeeded"
+echo "$out" | grep -q 'need a network, not --network none' || fail "berthctl --network none -p error: $out"
 bus tree --list org.berth1 | grep >/dev/null '/container/x$' && fail "a refused CreateContainer left an object"
 [ ! -e "$work/state/containers/x" ] || fail "a refused CreateContainer left a record"
 
