@@ -72,6 +72,14 @@ typedef struct Generator {
         Output *outputs;
         size_t n_outputs, cap_outputs;
         unsigned n_failed;
+
+        /* While generator_run() streams, each declaration's outputs are
+         * written (or printed) as soon as it converts, then freed: the next
+         * one reuses the memory instead of growing the heap. */
+        bool streaming;
+        int output_fd;
+        char **made_dirs;
+        int write_error;
 } Generator;
 
 void generator_init(Generator *g);
@@ -87,7 +95,7 @@ const Decl *generator_find_decl(const Generator *g, const char *filename);
 
 /* Runs the conversions of every selected, loaded declaration. */
 void generator_convert_all(Generator *g);
-/* Writes (or prints, in dry-run mode) every output. */
+/* Writes (or prints, in dry-run mode) every output not written yet. */
 int generator_write(Generator *g);
 
 /* outputs */
