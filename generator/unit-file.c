@@ -36,7 +36,7 @@ static void entry_done(UnitEntry *e)
 /* Makes room for at least n more bytes in the arena. Blocks start small and
  * double: a declaration holds a kilobyte or two, and a thousand of them with
  * oversized blocks would cost a page fault each for memory never used. */
-static bool arena_reserve(UnitFile *u, size_t n)
+static bool arena_reserve(UnitFile *u, size_t n, bool exact)
 {
         size_t size;
         char **nb;
@@ -44,7 +44,7 @@ static bool arena_reserve(UnitFile *u, size_t n)
         if (n <= u->free_left)
                 return true;
         size = ARENA_BLOCK_MIN << (u->n_blocks < 5 ? u->n_blocks : 5);
-        if (size < n)
+        if (exact || size < n)
                 size = n;
         nb = reallocarray(u->blocks, u->n_blocks + 1, sizeof(char *));
         if (!nb)
@@ -65,7 +65,7 @@ static const char *arena_strdup(UnitFile *u, const char *str)
         size_t n = strlen(str) + 1;
         char *p;
 
-        if (!arena_reserve(u, n))
+        if (!arena_reserve(u, n, false))
                 return NULL;
         p = u->free_ptr;
         memcpy(p, str, n);
@@ -110,7 +110,9 @@ static bool grow(void **p, size_t *cap, size_t n, size_t size)
 
         if (n < *cap)
                 return true;
-        c = *cap ? *cap * 2 : 8;
+        /* Sections hold a handful of keys: start small, a thousand units
+         * are held at once. */
+        c = *cap ? *cap * 2 : 4;
         np = reallocarray(*p, c, size);
         if (!np)
                 return false;
@@ -479,8 +481,8 @@ int unit_file_parse(UnitFile *u, const char *path, const char *text, size_t len)
                 return -EBADMSG;
         }
         /* Keys and values never take more than the text itself (plus its
-         * final NUL): one block holds the whole file. */
-        if (!arena_reserve(u, len + 1))
+         * final NUL): one block of that size holds the whole file. */
+        if (!arena_reserve(u, len + 1, true))
                 return log_oom();
 
         while (pos < len || continuing) {
