@@ -42,6 +42,7 @@ void generator_done(Generator *g)
                 free(g->pulls[i].unit_name);
         }
         free(g->pulls);
+        free(g->pull_slots);
         outputs_drop(g, 0);
         free(g->outputs);
         strv_free(g->search_paths);
