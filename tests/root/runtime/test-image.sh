@@ -46,6 +46,15 @@ if "$RUNTIME" run --store "$S" --name img7 --pull never --image example.com/nope
 fi
 check_contains "$(cat "$TMP/err")" "--pull never" "error says the image was not pulled"
 
+# The start only reads the store: one that does not exist is an image that
+# is not there, and is not created.
+if "$RUNTIME" run --store "$TMP/nostore" --name img8 --pull never --image example.com/test/busybox:1 \
+        -- true 2>"$TMP/err"; then
+        fail "image in a missing store accepted"
+fi
+check_contains "$(cat "$TMP/err")" "--pull never" "a missing store is a missing image"
+[ ! -e "$TMP/nostore/images" ] || fail "a start created the store's tree"
+
 if "$RUNTIME" run --store "$S" --name img4 --image example.com/nope:1 -- true 2>"$TMP/err"; then
         fail "unknown image accepted"
 fi
