@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* berthctl: the command-line client of berthd (org.berth1). */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "berthctl.h"
 #include "log.h"
@@ -46,6 +48,23 @@ static void help(void)
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
                 printf("  %-10s %s\n", verbs[i].name, verbs[i].summary);
         printf("\nSee berthctl(1) and \"berthctl COMMAND --help\".\n");
+}
+
+int stdin_from_null(void)
+{
+        int fd = open("/dev/null", O_RDONLY);
+
+        if (fd == STDIN_FILENO)
+                return 0;
+        if (fd < 0 || dup2(fd, STDIN_FILENO) < 0) {
+                int r = -errno;
+                fprintf(stderr, "berthctl: cannot detach stdin: %m\n");
+                if (fd >= 0)
+                        close(fd);
+                return r;
+        }
+        close(fd);
+        return 0;
 }
 
 static int exit_code(int r)
