@@ -231,6 +231,11 @@ int container_record_to_json(const ContainerRecord *c, char **ret)
         char *s;
         int r = 0;
 
+        /* JSON integers are signed: a larger value would come back negative
+         * and make the record unloadable */
+        if (c->memory_max > INT64_MAX || c->cpu_quota > INT64_MAX || c->tasks_max > INT64_MAX ||
+            c->created > INT64_MAX)
+                return -ERANGE;
         o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:I, s:I, s:I, s:b, s:I}", "name",
                       c->name, "id", c->id, "image", c->image, "image_id", c->image_id, "command",
                       strv_to_json(c->command), "env", strv_to_json(c->env), "volumes",
@@ -359,7 +364,8 @@ int container_record_from_json(const char *text, ContainerRecord **ret)
         json_decref(o);
 
         c->restart = restart ? restart_policy_from_string(restart) : RESTART_NO;
-        if (c->restart < 0 || !container_name_is_valid(c->name) || !container_id_is_valid(c->id))
+        if (c->restart < 0 || !container_name_is_valid(c->name) || !container_id_is_valid(c->id) ||
+            (c->workdir && c->workdir[0] != '/'))
                 return -EBADMSG;
         *ret = TAKE_PTR(c);
         return 0;
