@@ -37,7 +37,8 @@ static int read_string_option(sd_bus_message *msg, const char *key, char **dst, 
         if (r < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "option %s must be a string", key);
-        if (strlen(s) > 4096 || strpbrk(s, "\n\r"))
+        /* what the record file could not hold again must not get in */
+        if (strlen(s) > 4096 || !record_string_is_safe(s))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "option %s: invalid value", key);
         free(*dst);
@@ -65,7 +66,7 @@ static int read_strv_option(sd_bus_message *msg, const char *key, bool (*valid)(
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "option %s: too many entries", key);
         STRV_FOREACH (s, l)
-                if ((valid && !valid(*s)) || strlen(*s) > 65536 || strpbrk(*s, "\n\r"))
+                if ((valid && !valid(*s)) || !record_string_is_safe(*s))
                         return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                                  "option %s: invalid entry \"%.64s\"", key, *s);
         strv_free(*dst);

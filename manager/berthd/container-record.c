@@ -83,7 +83,7 @@ bool container_id_is_valid(const char *id)
         return true;
 }
 
-static bool string_is_safe(const char *s)
+bool record_string_is_safe(const char *s)
 {
         /* Values end up on an ExecStart= line and in the journal: no control
          * characters that could split or forge a line. */
@@ -99,7 +99,7 @@ bool env_assignment_is_valid(const char *s)
 {
         const char *eq;
 
-        if (!string_is_safe(s))
+        if (!record_string_is_safe(s))
                 return false;
         eq = strchr(s, '=');
         return eq && eq != s;
@@ -110,7 +110,7 @@ bool volume_spec_is_valid(const char *s)
         _cleanup_free_ char *copy = NULL;
         char *src, *dst, *mode;
 
-        if (!string_is_safe(s) || isempty(s))
+        if (!record_string_is_safe(s) || isempty(s))
                 return false;
         copy = strdup(s);
         if (!copy)
@@ -277,7 +277,7 @@ static int json_get_strv(json_t *o, const char *key, bool (*valid)(const char *)
                 return -EBADMSG;
         json_array_foreach(a, i, v)
         {
-                if (!json_is_string(v) || !string_is_safe(json_string_value(v)))
+                if (!json_is_string(v) || !record_string_is_safe(json_string_value(v)))
                         return -EBADMSG;
                 if (valid && !valid(json_string_value(v)))
                         return -EBADMSG;
@@ -297,7 +297,7 @@ static int json_get_string(json_t *o, const char *key, bool required, char **ret
                 *ret = NULL;
                 return required ? -EBADMSG : 0;
         }
-        if (!json_is_string(v) || !string_is_safe(json_string_value(v)))
+        if (!json_is_string(v) || !record_string_is_safe(json_string_value(v)))
                 return -EBADMSG;
         *ret = strdup(json_string_value(v));
         return *ret ? 0 : -ENOMEM;
