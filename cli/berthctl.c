@@ -99,7 +99,9 @@ int main(int argc, char **argv)
         Ctl ctl = {.ask_password = true};
         int c, r;
 
-        setlocale(LC_ALL, "");
+        /* only the character set matters (table widths); the other
+         * categories would cost a dozen file reads on every run */
+        setlocale(LC_CTYPE, "");
         log_setup("berthctl", LOG_TARGET_STDERR);
         /* "+": options after the command belong to the command */
         while ((c = getopt_long(argc, argv, "+h", options, NULL)) >= 0)
