@@ -140,6 +140,10 @@ static const char *container_property_string(Container *c, const char *p)
                 return r->workdir;
         if (streq(p, "Restart"))
                 return restart_policy_to_string(r->restart);
+        if (streq(p, "Network"))
+                return r->network ?: "bridge";
+        if (streq(p, "IP"))
+                return r->ip;
         return NULL;
 }
 
@@ -155,9 +159,14 @@ static int property_get_strv(sd_bus *bus, const char *path, const char *iface, c
                              sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
         ContainerRecord *r = ((Container *)userdata)->rec;
-        char **l = streq(property, "Command") ? r->command
-                   : streq(property, "Env")   ? r->env
-                                              : r->volumes;
+        char **l = streq(property, "Command")     ? r->command
+                   : streq(property, "Env")       ? r->env
+                   : streq(property, "Publish")   ? r->publish
+                   : streq(property, "DNS")       ? r->dns
+                   : streq(property, "DNSSearch") ? r->dns_search
+                   : streq(property, "DNSOption") ? r->dns_option
+                   : streq(property, "AddHost")   ? r->add_host
+                                                  : r->volumes;
 
         return sd_bus_message_append_strv(reply, l);
 }
@@ -222,6 +231,13 @@ const sd_bus_vtable container_vtable[] = {
     SD_BUS_PROPERTY("MemoryMax", "t", property_get_u64, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_PROPERTY("CPUQuotaPerSecUSec", "t", property_get_u64, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_PROPERTY("TasksMax", "t", property_get_u64, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("Network", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("IP", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("Publish", "as", property_get_strv, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("DNS", "as", property_get_strv, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("DNSSearch", "as", property_get_strv, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("DNSOption", "as", property_get_strv, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("AddHost", "as", property_get_strv, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_METHOD("Start", "", "", method_start, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD("Stop", "", "", method_stop, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("Kill", "i", SD_BUS_PARAM(signal), "", , method_kill,

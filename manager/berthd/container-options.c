@@ -46,8 +46,9 @@ static int read_string_option(sd_bus_message *msg, const char *key, char **dst, 
         return *dst ? 0 : -ENOMEM;
 }
 
+/* expected: what a valid entry looks like, for the error; may be NULL. */
 static int read_strv_option(sd_bus_message *msg, const char *key, bool (*valid)(const char *),
-                            char ***dst, sd_bus_error *error)
+                            const char *expected, char ***dst, sd_bus_error *error)
 {
         _cleanup_strv_free_ char **l = NULL;
         int r;
@@ -68,7 +69,8 @@ static int read_strv_option(sd_bus_message *msg, const char *key, bool (*valid)(
         STRV_FOREACH (s, l)
                 if ((valid && !valid(*s)) || !record_string_is_safe(*s))
                         return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                 "option %s: invalid entry \"%.64s\"", key, *s);
+                                                 "option %s: invalid entry \"%.64s\"%s%s", key, *s,
+                                                 expected ? ", expected " : "", strempty(expected));
         strv_free(*dst);
         *dst = TAKE_PTR(l);
         return 0;
@@ -94,11 +96,13 @@ static int read_one_option(sd_bus_message *msg, const char *key, ContainerRecord
         int r, b;
 
         if (streq(key, "Command"))
-                return read_strv_option(msg, key, NULL, &rec->command, error);
+                return read_strv_option(msg, key, NULL, NULL, &rec->command, error);
         if (streq(key, "Env"))
-                return read_strv_option(msg, key, env_assignment_is_valid, &rec->env, error);
+                return read_strv_option(msg, key, env_assignment_is_valid, "KEY=VALUE", &rec->env,
+                                        error);
         if (streq(key, "Volumes"))
-                return read_strv_option(msg, key, volume_spec_is_valid, &rec->volumes, error);
+                return read_strv_option(msg, key, volume_spec_is_valid, "SRC:DST[:ro|rw]",
+                                        &rec->volumes, error);
         if (streq(key, "Entrypoint"))
                 return read_string_option(msg, key, &rec->entrypoint, error);
         if (streq(key, "User"))
@@ -136,6 +140,39 @@ static int read_one_option(sd_bus_message *msg, const char *key, ContainerRecord
                 rec->auto_remove = b;
                 return 0;
         }
+        if (streq(key, "Network")) {
+                r = read_string_option(msg, key, &rec->network, error);
+                if (r >= 0 && !network_mode_is_valid(rec->network))
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "option Network: \"%.64s\" is not none, host, "
+                                                 "bridge or a network name",
+                                                 rec->network);
+                return r;
+        }
+        if (streq(key, "IP")) {
+                r = read_string_option(msg, key, &rec->ip, error);
+                if (r >= 0 && !ipv4_address_is_valid(rec->ip))
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "option IP: \"%.64s\" is not an IPv4 address",
+                                                 rec->ip);
+                return r;
+        }
+        if (streq(key, "Publish"))
+                return read_strv_option(msg, key, publish_spec_is_valid,
+                                        "[IP:][HOSTPORT:]CONTAINERPORT[/tcp|udp]", &rec->publish,
+                                        error);
+        if (streq(key, "DNS"))
+                return read_strv_option(msg, key, ip_address_is_valid, "an IP address", &rec->dns,
+                                        error);
+        if (streq(key, "DNSSearch"))
+                return read_strv_option(msg, key, dns_search_is_valid, "a domain name",
+                                        &rec->dns_search, error);
+        if (streq(key, "DNSOption"))
+                return read_strv_option(msg, key, dns_option_is_valid, "a resolver option",
+                                        &rec->dns_option, error);
+        if (streq(key, "AddHost"))
+                return read_strv_option(msg, key, add_host_is_valid, "HOSTNAME:IP", &rec->add_host,
+                                        error);
         return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "unknown option \"%.64s\"", key);
 }
 
@@ -172,7 +209,7 @@ int container_create_args_read(sd_bus_message *call, ContainerRecord **ret, cons
                                sd_bus_error *error)
 {
         _cleanup_(container_record_freep) ContainerRecord *rec = NULL;
-        const char *name, *ref;
+        const char *name, *ref, *why;
         int r;
 
         r = sd_bus_message_read(call, "ss", &name, &ref);
@@ -192,6 +229,10 @@ int container_create_args_read(sd_bus_message *call, ContainerRecord **ret, cons
         r = container_options_read(call, rec, error);
         if (r < 0)
                 goto malformed;
+        /* the options together, as the record loader checks them */
+        why = container_record_network_error(rec);
+        if (why)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%s", why);
         *ret = TAKE_PTR(rec);
         *ret_ref = ref;
         return 0;
