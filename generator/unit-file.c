@@ -160,6 +160,16 @@ int unit_file_rename_section(UnitFile *u, const char *from, const char *to)
         return 0;
 }
 
+int unit_section_add_borrowed(UnitFile *u, UnitSection *s, const char *key, const char *value,
+                              const char *file, unsigned line)
+{
+        if (!grow((void **)&s->entries, &s->cap_entries, s->n_entries, sizeof(UnitEntry)))
+                return -ENOMEM;
+        s->entries[s->n_entries++] =
+            (UnitEntry){.key = key, .value = value, .file = file, .line = line};
+        return 0;
+}
+
 int unit_section_add(UnitFile *u, UnitSection *s, const char *key, const char *value,
                      const char *file, unsigned line)
 {
