@@ -18,7 +18,9 @@
 # D-Bus round trips. systemd leaves "inactive" once the main process is
 # forked, so for Type=notify units it is the main process's exec and work
 # until READY=1 is processed (for berth: the runtime's own share), and for
-# Type=simple, which is active at once, it is about zero.
+# Type=simple, which is active at once, it is about zero. "cpu" is the CPU
+# time the unit's processes used until then (CPUUsageNSec): unlike the
+# clocks, it barely moves with the machine's load.
 set -euo pipefail
 SOURCE_DIR=$(cd "$(dirname "$0")/.." && pwd)
 BUILD_DIR=$(cd "${1:-$SOURCE_DIR/build}" && pwd)
@@ -44,6 +46,9 @@ declare_file web.container <<EOT
 [Unit]
 StartLimitIntervalSec=0
 
+[Service]
+CPUAccounting=yes
+
 [Container]
 Image=$ref
 # sleep as PID 1 ignores SIGTERM; the loop should not wait out a grace period.
@@ -54,6 +59,7 @@ harness_sh 'mkdir -p /run/systemd/system && cat >/run/systemd/system/bench-simpl
 [Unit]
 StartLimitIntervalSec=0
 [Service]
+CPUAccounting=yes
 Type=simple
 ExecStart=/bin/sleep 1000
 EOT
@@ -61,6 +67,7 @@ harness_sh 'cat >/run/systemd/system/bench-notify.service' <<'EOT'
 [Unit]
 StartLimitIntervalSec=0
 [Service]
+CPUAccounting=yes
 Type=notify
 ExecStart=/usr/local/libexec/berth-bench/notify-ready
 EOT
@@ -76,15 +83,16 @@ for i in $(seq "$rounds"); do
         t0=$(date +%s%N)
         systemctl --version >/dev/null
         t1=$(date +%s%N)
-        echo "version $(( (t1 - t0) / 1000 )) 0"
+        echo "version $(( (t1 - t0) / 1000 )) 0 0"
         for u in bench-simple bench-notify web; do
                 t0=$(date +%s%N)
                 systemctl start "$u" || { echo "start $u ($i) failed" >&2; journalctl -u "$u" -n 15 --no-pager >&2; exit 1; }
                 t1=$(date +%s%N)
                 # Named, not positional: systemctl show prints properties
                 # in its own order.
-                eval "$(systemctl show -p InactiveExitTimestampMonotonic -p ActiveEnterTimestampMonotonic "$u")"
-                echo "$u $(( (t1 - t0) / 1000 )) $(( ActiveEnterTimestampMonotonic - InactiveExitTimestampMonotonic ))"
+                eval "$(systemctl show -p InactiveExitTimestampMonotonic -p ActiveEnterTimestampMonotonic -p CPUUsageNSec "$u")"
+                case $CPUUsageNSec in [0-9]*) ;; *) CPUUsageNSec=0 ;; esac
+                echo "$u $(( (t1 - t0) / 1000 )) $(( ActiveEnterTimestampMonotonic - InactiveExitTimestampMonotonic )) $(( CPUUsageNSec / 1000 ))"
                 systemctl stop "$u"
                 systemctl reset-failed "$u" 2>/dev/null || true
         done
@@ -94,18 +102,18 @@ python3 - "$tmp/times" "$rounds" <<'PY'
 import statistics, sys
 rows = {}
 for line in open(sys.argv[1]):
-    u, wall, inside = line.split()
-    rows.setdefault(u, []).append((int(wall) / 1000, int(inside) / 1000))
+    u, wall, inside, cpu = line.split()
+    rows.setdefault(u, []).append((int(wall) / 1000, int(inside) / 1000, int(cpu) / 1000))
 def med(u, k):
     return statistics.median(r[k] for r in rows[u])
 n = sys.argv[2]
 print(f"systemctl start -> active, medians over {n} interleaved rounds (ms):")
-print(f"  {'':44} {'wall':>7} {'systemd':>8}")
+print(f"  {'':44} {'wall':>7} {'systemd':>8} {'cpu':>7}")
 print(f"  {'systemctl --version alone':44} {med('version', 0):7.1f}")
 for u, what in (("bench-simple", "floor (a): Type=simple /bin/sleep"),
                 ("bench-notify", "floor (b): Type=notify, static READY=1"),
                 ("web", "berth (c): declared container")):
-    print(f"  {what:44} {med(u, 0):7.1f} {med(u, 1):8.1f}")
+    print(f"  {what:44} {med(u, 0):7.1f} {med(u, 1):8.1f} {med(u, 2):7.1f}")
 w = [r[0] for r in rows["web"]]
 print(f"declared container start (systemctl start -> active): median {statistics.median(w):.1f} ms, "
       f"min {min(w):.1f}, max {max(w):.1f} over {n} runs (budget 25 ms)")

@@ -11,8 +11,6 @@
 #include "strv.h"
 #include "unit-file.h"
 
-/* As systemd strips lines and values: a stray CR is blank too. */
-#define WHITESPACE      " \t\r"
 #define ARENA_BLOCK_MIN 1024U
 
 /* Lookups run thousands of times per boot: most keys differ in their
@@ -126,7 +124,7 @@ UnitSection *unit_file_find_section(const UnitFile *u, const char *name)
         /* The last section of that name: drop-ins append, so a section may
          * appear more than once only transiently; lookups walk all of them. */
         for (size_t i = 0; i < u->n_sections; i++)
-                if (streq(u->sections[i].name, name))
+                if (key_eq(u->sections[i].name, name))
                         return &u->sections[i];
         return NULL;
 }
@@ -159,6 +157,16 @@ int unit_file_rename_section(UnitFile *u, const char *from, const char *to)
                 return -ENOMEM;
         free(s->name);
         s->name = n;
+        return 0;
+}
+
+int unit_section_add_borrowed(UnitFile *u, UnitSection *s, const char *key, const char *value,
+                              const char *file, unsigned line)
+{
+        if (!grow((void **)&s->entries, &s->cap_entries, s->n_entries, sizeof(UnitEntry)))
+                return -ENOMEM;
+        s->entries[s->n_entries++] =
+            (UnitEntry){.key = key, .value = value, .file = file, .line = line};
         return 0;
 }
 
@@ -343,13 +351,20 @@ static unsigned line_of(const char *text, size_t off)
         return line;
 }
 
+/* As systemd strips lines and values: a stray CR is blank too. */
+static inline bool is_blank(char c)
+{
+        return c == ' ' || c == '\t' || c == '\r';
+}
+
 static char *strip(char *s)
 {
         char *e;
 
-        s += strspn(s, WHITESPACE);
+        while (is_blank(*s))
+                s++;
         e = s + strlen(s);
-        while (e > s && strchr(WHITESPACE, e[-1]))
+        while (e > s && is_blank(e[-1]))
                 e--;
         *e = 0;
         return s;
@@ -450,7 +465,7 @@ static ssize_t continuation_at(const char *l, size_t len)
 {
         size_t e = len, n = 0;
 
-        while (e > 0 && strchr(WHITESPACE, l[e - 1]))
+        while (e > 0 && is_blank(l[e - 1]))
                 e--;
         while (n < e && l[e - 1 - n] == '\\')
                 n++;
@@ -510,7 +525,7 @@ int unit_file_parse(UnitFile *u, const char *path, const char *text, size_t len)
                  * never continue themselves, as systemd documents. */
                 /* Bounded by n: the text need not be NUL-terminated. */
                 first = l;
-                while (first < l + n && strchr(WHITESPACE, *first))
+                while (first < l + n && is_blank(*first))
                         first++;
                 if (first < l + n && (*first == '#' || *first == ';'))
                         continue;
