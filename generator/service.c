@@ -181,8 +181,10 @@ static int copy_unit(const UnitFile *from, UnitFile **ret)
                         for (size_t k = 0; fs->entries[j].file && from->files[k]; k++)
                                 if (from->files[k] == fs->entries[j].file)
                                         file = u->files[k];
-                        if (unit_section_add(u, s, fs->entries[j].key, fs->entries[j].value, file,
-                                             fs->entries[j].line) < 0)
+                        /* The declaration outlives its service: share its strings. */
+                        if (unit_section_add_borrowed(u, s, fs->entries[j].key,
+                                                      fs->entries[j].value, file,
+                                                      fs->entries[j].line) < 0)
                                 return -ENOMEM;
                 }
         }

@@ -11,8 +11,7 @@
 #include "strv.h"
 #include "unit-file.h"
 
-/* As systemd strips lines and values: a stray CR is blank too. */
-#define WHITESPACE " \t\r"
+#define ARENA_BLOCK_MIN 1024U
 
 /* Lookups run thousands of times per boot: most keys differ in their
  * first byte, so look at it before calling strcmp(). */
@@ -32,25 +31,40 @@ static void entry_done(UnitEntry *e)
         *e = (UnitEntry){0};
 }
 
+/* Makes room for at least n more bytes in the arena. Blocks start small and
+ * double: a declaration holds a kilobyte or two, and a thousand of them with
+ * oversized blocks would cost a page fault each for memory never used. */
+static bool arena_reserve(UnitFile *u, size_t n, bool exact)
+{
+        size_t size;
+        char **nb;
+
+        if (n <= u->free_left)
+                return true;
+        size = ARENA_BLOCK_MIN << (u->n_blocks < 5 ? u->n_blocks : 5);
+        if (exact || size < n)
+                size = n;
+        nb = reallocarray(u->blocks, u->n_blocks + 1, sizeof(char *));
+        if (!nb)
+                return false;
+        u->blocks = nb;
+        u->free_ptr = malloc(size);
+        if (!u->free_ptr) {
+                u->free_left = 0;
+                return false;
+        }
+        u->blocks[u->n_blocks++] = u->free_ptr;
+        u->free_left = size;
+        return true;
+}
+
 static const char *arena_strdup(UnitFile *u, const char *str)
 {
         size_t n = strlen(str) + 1;
         char *p;
 
-        if (n > u->free_left) {
-                size_t size = n > 16384 ? n : 16384;
-                char **nb = reallocarray(u->blocks, u->n_blocks + 1, sizeof(char *));
-                if (!nb)
-                        return NULL;
-                u->blocks = nb;
-                u->free_ptr = malloc(size);
-                if (!u->free_ptr) {
-                        u->free_left = 0;
-                        return NULL;
-                }
-                u->blocks[u->n_blocks++] = u->free_ptr;
-                u->free_left = size;
-        }
+        if (!arena_reserve(u, n, false))
+                return NULL;
         p = u->free_ptr;
         memcpy(p, str, n);
         u->free_ptr += n;
@@ -94,7 +108,9 @@ static bool grow(void **p, size_t *cap, size_t n, size_t size)
 
         if (n < *cap)
                 return true;
-        c = *cap ? *cap * 2 : 8;
+        /* Sections hold a handful of keys: start small, a thousand units
+         * are held at once. */
+        c = *cap ? *cap * 2 : 4;
         np = reallocarray(*p, c, size);
         if (!np)
                 return false;
@@ -108,7 +124,7 @@ UnitSection *unit_file_find_section(const UnitFile *u, const char *name)
         /* The last section of that name: drop-ins append, so a section may
          * appear more than once only transiently; lookups walk all of them. */
         for (size_t i = 0; i < u->n_sections; i++)
-                if (streq(u->sections[i].name, name))
+                if (key_eq(u->sections[i].name, name))
                         return &u->sections[i];
         return NULL;
 }
@@ -141,6 +157,16 @@ int unit_file_rename_section(UnitFile *u, const char *from, const char *to)
                 return -ENOMEM;
         free(s->name);
         s->name = n;
+        return 0;
+}
+
+int unit_section_add_borrowed(UnitFile *u, UnitSection *s, const char *key, const char *value,
+                              const char *file, unsigned line)
+{
+        if (!grow((void **)&s->entries, &s->cap_entries, s->n_entries, sizeof(UnitEntry)))
+                return -ENOMEM;
+        s->entries[s->n_entries++] =
+            (UnitEntry){.key = key, .value = value, .file = file, .line = line};
         return 0;
 }
 
@@ -325,13 +351,20 @@ static unsigned line_of(const char *text, size_t off)
         return line;
 }
 
+/* As systemd strips lines and values: a stray CR is blank too. */
+static inline bool is_blank(char c)
+{
+        return c == ' ' || c == '\t' || c == '\r';
+}
+
 static char *strip(char *s)
 {
         char *e;
 
-        s += strspn(s, WHITESPACE);
+        while (is_blank(*s))
+                s++;
         e = s + strlen(s);
-        while (e > s && strchr(WHITESPACE, e[-1]))
+        while (e > s && is_blank(e[-1]))
                 e--;
         *e = 0;
         return s;
@@ -432,7 +465,7 @@ static ssize_t continuation_at(const char *l, size_t len)
 {
         size_t e = len, n = 0;
 
-        while (e > 0 && strchr(WHITESPACE, l[e - 1]))
+        while (e > 0 && is_blank(l[e - 1]))
                 e--;
         while (n < e && l[e - 1 - n] == '\\')
                 n++;
@@ -462,6 +495,10 @@ int unit_file_parse(UnitFile *u, const char *path, const char *text, size_t len)
                 log_error("%s:%u: invalid UTF-8", path, line_of(text, bad));
                 return -EBADMSG;
         }
+        /* Keys and values never take more than the text itself (plus its
+         * final NUL): one block of that size holds the whole file. */
+        if (!arena_reserve(u, len + 1, true))
+                return log_oom();
 
         while (pos < len || continuing) {
                 const char *l = text + pos, *nl;
@@ -488,7 +525,7 @@ int unit_file_parse(UnitFile *u, const char *path, const char *text, size_t len)
                  * never continue themselves, as systemd documents. */
                 /* Bounded by n: the text need not be NUL-terminated. */
                 first = l;
-                while (first < l + n && strchr(WHITESPACE, *first))
+                while (first < l + n && is_blank(*first))
                         first++;
                 if (first < l + n && (*first == '#' || *first == ';'))
                         continue;

@@ -69,6 +69,10 @@ int unit_file_lookup_all(const UnitFile *u, const char *section, const char *key
 
 int unit_section_add(UnitFile *u, UnitSection *s, const char *key, const char *value,
                      const char *file, unsigned line);
+/* Adds an assignment without copying its strings, which must outlive u
+ * (another UnitFile's, say: a service built from its declaration). */
+int unit_section_add_borrowed(UnitFile *u, UnitSection *s, const char *key, const char *value,
+                              const char *file, unsigned line);
 /* Replaces an entry's value (copied into u's arena). */
 int unit_entry_set_value(UnitFile *u, UnitEntry *e, const char *value);
 int unit_file_add(UnitFile *u, const char *section, const char *key, const char *value);

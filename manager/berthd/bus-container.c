@@ -11,8 +11,6 @@
 #include "strv.h"
 #include "systemd.h"
 
-#define OPTIONS_MAX 64
-
 int bus_container_start(sd_bus_message *call, Container *c, sd_bus_error *error)
 {
         Manager *m = c->manager;
@@ -142,6 +140,10 @@ static const char *container_property_string(Container *c, const char *p)
                 return r->workdir;
         if (streq(p, "Restart"))
                 return restart_policy_to_string(r->restart);
+        if (streq(p, "Network"))
+                return r->network ?: "bridge";
+        if (streq(p, "IP"))
+                return r->ip;
         return NULL;
 }
 
@@ -157,9 +159,14 @@ static int property_get_strv(sd_bus *bus, const char *path, const char *iface, c
                              sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
         ContainerRecord *r = ((Container *)userdata)->rec;
-        char **l = streq(property, "Command") ? r->command
-                   : streq(property, "Env")   ? r->env
-                                              : r->volumes;
+        char **l = streq(property, "Command")     ? r->command
+                   : streq(property, "Env")       ? r->env
+                   : streq(property, "Publish")   ? r->publish
+                   : streq(property, "DNS")       ? r->dns
+                   : streq(property, "DNSSearch") ? r->dns_search
+                   : streq(property, "DNSOption") ? r->dns_option
+                   : streq(property, "AddHost")   ? r->add_host
+                                                  : r->volumes;
 
         return sd_bus_message_append_strv(reply, l);
 }
@@ -224,6 +231,13 @@ const sd_bus_vtable container_vtable[] = {
     SD_BUS_PROPERTY("MemoryMax", "t", property_get_u64, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_PROPERTY("CPUQuotaPerSecUSec", "t", property_get_u64, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_PROPERTY("TasksMax", "t", property_get_u64, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("Network", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("IP", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("Publish", "as", property_get_strv, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("DNS", "as", property_get_strv, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("DNSSearch", "as", property_get_strv, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("DNSOption", "as", property_get_strv, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("AddHost", "as", property_get_strv, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_METHOD("Start", "", "", method_start, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD("Stop", "", "", method_stop, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("Kill", "i", SD_BUS_PARAM(signal), "", , method_kill,
@@ -265,140 +279,4 @@ int bus_container_enumerate(sd_bus *bus, const char *path, void *userdata, char 
         }
         *nodes = TAKE_PTR(l);
         return 1;
-}
-
-/* CreateContainer options: the keys are the Container properties' names. */
-static int read_string_option(sd_bus_message *msg, const char *key, char **dst, sd_bus_error *error)
-{
-        const char *s;
-        int r;
-
-        r = sd_bus_message_read(msg, "v", "s", &s);
-        if (r < 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "option %s must be a string", key);
-        if (strlen(s) > 4096 || strpbrk(s, "\n\r"))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "option %s: invalid value", key);
-        free(*dst);
-        *dst = strdup(s);
-        return *dst ? 0 : -ENOMEM;
-}
-
-static int read_strv_option(sd_bus_message *msg, const char *key, bool (*valid)(const char *),
-                            char ***dst, sd_bus_error *error)
-{
-        _cleanup_strv_free_ char **l = NULL;
-        int r;
-
-        r = sd_bus_message_enter_container(msg, 'v', "as");
-        if (r < 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "option %s must be an array of strings", key);
-        r = sd_bus_message_read_strv(msg, &l);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_exit_container(msg);
-        if (r < 0)
-                return r;
-        if (strv_length(l) > 4096)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "option %s: too many entries", key);
-        STRV_FOREACH (s, l)
-                if ((valid && !valid(*s)) || strlen(*s) > 65536 || strpbrk(*s, "\n\r"))
-                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                 "option %s: invalid entry \"%.64s\"", key, *s);
-        strv_free(*dst);
-        *dst = TAKE_PTR(l);
-        return 0;
-}
-
-static int read_u64_option(sd_bus_message *msg, const char *key, uint64_t *dst, sd_bus_error *error)
-{
-        int r = sd_bus_message_read(msg, "v", "t", dst);
-
-        if (r < 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "option %s must be an unsigned 64-bit integer (t)", key);
-        return 0;
-}
-
-static int read_one_option(sd_bus_message *msg, const char *key, ContainerRecord *rec,
-                           sd_bus_error *error)
-{
-        int r, b;
-
-        if (streq(key, "Command"))
-                return read_strv_option(msg, key, NULL, &rec->command, error);
-        if (streq(key, "Env"))
-                return read_strv_option(msg, key, env_assignment_is_valid, &rec->env, error);
-        if (streq(key, "Volumes"))
-                return read_strv_option(msg, key, volume_spec_is_valid, &rec->volumes, error);
-        if (streq(key, "Entrypoint"))
-                return read_string_option(msg, key, &rec->entrypoint, error);
-        if (streq(key, "User"))
-                return read_string_option(msg, key, &rec->user, error);
-        if (streq(key, "WorkingDirectory")) {
-                r = read_string_option(msg, key, &rec->workdir, error);
-                if (r >= 0 && rec->workdir[0] != '/')
-                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                 "WorkingDirectory must be absolute");
-                return r;
-        }
-        if (streq(key, "Restart")) {
-                _cleanup_free_ char *s = NULL;
-                r = read_string_option(msg, key, &s, error);
-                if (r < 0)
-                        return r;
-                rec->restart = restart_policy_from_string(s);
-                if (rec->restart < 0)
-                        return sd_bus_error_setf(
-                            error, SD_BUS_ERROR_INVALID_ARGS,
-                            "Restart must be no, on-failure, always or unless-stopped");
-                return 0;
-        }
-        if (streq(key, "MemoryMax"))
-                return read_u64_option(msg, key, &rec->memory_max, error);
-        if (streq(key, "CPUQuotaPerSecUSec"))
-                return read_u64_option(msg, key, &rec->cpu_quota, error);
-        if (streq(key, "TasksMax"))
-                return read_u64_option(msg, key, &rec->tasks_max, error);
-        if (streq(key, "AutoRemove")) {
-                r = sd_bus_message_read(msg, "v", "b", &b);
-                if (r < 0)
-                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                 "option AutoRemove must be a boolean");
-                rec->auto_remove = b;
-                return 0;
-        }
-        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "unknown option \"%.64s\"", key);
-}
-
-int bus_container_read_options(sd_bus_message *msg, ContainerRecord *rec, sd_bus_error *error)
-{
-        unsigned n = 0;
-        int r;
-
-        r = sd_bus_message_enter_container(msg, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(msg, 'e', "sv")) > 0) {
-                const char *key;
-
-                if (++n > OPTIONS_MAX)
-                        return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                "too many options");
-                r = sd_bus_message_read(msg, "s", &key);
-                if (r < 0)
-                        return r;
-                r = read_one_option(msg, key, rec, error);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(msg);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(msg);
 }

@@ -51,6 +51,13 @@ void container_record_free(ContainerRecord *c)
         strv_free(c->volumes);
         free(c->user);
         free(c->workdir);
+        free(c->network);
+        free(c->ip);
+        strv_free(c->publish);
+        strv_free(c->dns);
+        strv_free(c->dns_search);
+        strv_free(c->dns_option);
+        strv_free(c->add_host);
         free(c);
 }
 
@@ -83,7 +90,7 @@ bool container_id_is_valid(const char *id)
         return true;
 }
 
-static bool string_is_safe(const char *s)
+bool record_string_is_safe(const char *s)
 {
         /* Values end up on an ExecStart= line and in the journal: no control
          * characters that could split or forge a line. */
@@ -99,7 +106,7 @@ bool env_assignment_is_valid(const char *s)
 {
         const char *eq;
 
-        if (!string_is_safe(s))
+        if (!record_string_is_safe(s))
                 return false;
         eq = strchr(s, '=');
         return eq && eq != s;
@@ -110,7 +117,7 @@ bool volume_spec_is_valid(const char *s)
         _cleanup_free_ char *copy = NULL;
         char *src, *dst, *mode;
 
-        if (!string_is_safe(s) || isempty(s))
+        if (!record_string_is_safe(s) || isempty(s))
                 return false;
         copy = strdup(s);
         if (!copy)
@@ -225,12 +232,24 @@ static int json_set_opt_string(json_t *o, const char *key, const char *value)
         return json_object_set_new(o, key, json_string(value)) < 0 ? -ENOMEM : 0;
 }
 
+static int json_set_opt_strv(json_t *o, const char *key, char **l)
+{
+        if (!l)
+                return 0;
+        return json_object_set_new(o, key, strv_to_json(l)) < 0 ? -ENOMEM : 0;
+}
+
 int container_record_to_json(const ContainerRecord *c, char **ret)
 {
         json_t *o;
         char *s;
         int r = 0;
 
+        /* JSON integers are signed: a larger value would come back negative
+         * and make the record unloadable */
+        if (c->memory_max > INT64_MAX || c->cpu_quota > INT64_MAX || c->tasks_max > INT64_MAX ||
+            c->created > INT64_MAX)
+                return -ERANGE;
         o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:I, s:I, s:I, s:b, s:I}", "name",
                       c->name, "id", c->id, "image", c->image, "image_id", c->image_id, "command",
                       strv_to_json(c->command), "env", strv_to_json(c->env), "volumes",
@@ -245,6 +264,20 @@ int container_record_to_json(const ContainerRecord *c, char **ret)
                 r = json_set_opt_string(o, "user", c->user);
         if (r >= 0)
                 r = json_set_opt_string(o, "workdir", c->workdir);
+        if (r >= 0)
+                r = json_set_opt_string(o, "network", c->network);
+        if (r >= 0)
+                r = json_set_opt_string(o, "ip", c->ip);
+        if (r >= 0)
+                r = json_set_opt_strv(o, "publish", c->publish);
+        if (r >= 0)
+                r = json_set_opt_strv(o, "dns", c->dns);
+        if (r >= 0)
+                r = json_set_opt_strv(o, "dns_search", c->dns_search);
+        if (r >= 0)
+                r = json_set_opt_strv(o, "dns_option", c->dns_option);
+        if (r >= 0)
+                r = json_set_opt_strv(o, "add_host", c->add_host);
         if (r < 0) {
                 json_decref(o);
                 return r;
@@ -272,7 +305,7 @@ static int json_get_strv(json_t *o, const char *key, bool (*valid)(const char *)
                 return -EBADMSG;
         json_array_foreach(a, i, v)
         {
-                if (!json_is_string(v) || !string_is_safe(json_string_value(v)))
+                if (!json_is_string(v) || !record_string_is_safe(json_string_value(v)))
                         return -EBADMSG;
                 if (valid && !valid(json_string_value(v)))
                         return -EBADMSG;
@@ -292,7 +325,7 @@ static int json_get_string(json_t *o, const char *key, bool required, char **ret
                 *ret = NULL;
                 return required ? -EBADMSG : 0;
         }
-        if (!json_is_string(v) || !string_is_safe(json_string_value(v)))
+        if (!json_is_string(v) || !record_string_is_safe(json_string_value(v)))
                 return -EBADMSG;
         *ret = strdup(json_string_value(v));
         return *ret ? 0 : -ENOMEM;
@@ -346,7 +379,14 @@ int container_record_from_json(const char *text, ContainerRecord **ret)
             (r = json_get_u64(o, "memory_max", &c->memory_max)) < 0 ||
             (r = json_get_u64(o, "cpu_quota", &c->cpu_quota)) < 0 ||
             (r = json_get_u64(o, "tasks_max", &c->tasks_max)) < 0 ||
-            (r = json_get_u64(o, "created", &c->created)) < 0) {
+            (r = json_get_u64(o, "created", &c->created)) < 0 ||
+            (r = json_get_string(o, "network", false, &c->network)) < 0 ||
+            (r = json_get_string(o, "ip", false, &c->ip)) < 0 ||
+            (r = json_get_strv(o, "publish", publish_spec_is_valid, &c->publish)) < 0 ||
+            (r = json_get_strv(o, "dns", ip_address_is_valid, &c->dns)) < 0 ||
+            (r = json_get_strv(o, "dns_search", dns_search_is_valid, &c->dns_search)) < 0 ||
+            (r = json_get_strv(o, "dns_option", dns_option_is_valid, &c->dns_option)) < 0 ||
+            (r = json_get_strv(o, "add_host", add_host_is_valid, &c->add_host)) < 0) {
                 json_decref(o);
                 return r;
         }
@@ -359,7 +399,9 @@ int container_record_from_json(const char *text, ContainerRecord **ret)
         json_decref(o);
 
         c->restart = restart ? restart_policy_from_string(restart) : RESTART_NO;
-        if (c->restart < 0 || !container_name_is_valid(c->name) || !container_id_is_valid(c->id))
+        if (c->restart < 0 || !container_name_is_valid(c->name) || !container_id_is_valid(c->id) ||
+            (c->workdir && c->workdir[0] != '/') || (c->ip && !ipv4_address_is_valid(c->ip)) ||
+            container_record_network_error(c))
                 return -EBADMSG;
         *ret = TAKE_PTR(c);
         return 0;

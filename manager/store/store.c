@@ -117,44 +117,24 @@ static void clean_atomic_leftovers(Store *s, const char *dir)
                         (void)unlinkat(dirfd(d), de->d_name, 0);
 }
 
-static Store *store_alloc(const char *root)
+int store_open(const char *root, Store **ret)
 {
         _cleanup_(store_freep) Store *s = NULL;
-        pthread_mutexattr_t attr;
+        int r;
 
         s = calloc(1, sizeof(*s));
         if (!s)
-                return NULL;
+                return log_oom();
         s->root_fd = s->lock_fd = -EBADF;
-        pthread_mutexattr_init(&attr);
-        pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
-        pthread_mutex_init(&s->mutex, &attr);
-        pthread_mutexattr_destroy(&attr);
+        {
+                pthread_mutexattr_t attr;
+                pthread_mutexattr_init(&attr);
+                pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+                pthread_mutex_init(&s->mutex, &attr);
+                pthread_mutexattr_destroy(&attr);
+        }
         s->root = strdup(root ?: BERTH_STATEDIR);
         if (!s->root)
-                return NULL;
-        return TAKE_PTR(s);
-}
-
-int store_open_reader(const char *root, Store **ret)
-{
-        _cleanup_(store_freep) Store *s = store_alloc(root);
-
-        if (!s)
-                return log_oom();
-        s->root_fd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (s->root_fd < 0)
-                return -errno;
-        *ret = TAKE_PTR(s);
-        return 0;
-}
-
-int store_open(const char *root, Store **ret)
-{
-        _cleanup_(store_freep) Store *s = store_alloc(root);
-        int r;
-
-        if (!s)
                 return log_oom();
 
         r = mkdir_p(s->root, 0700);
@@ -179,6 +159,28 @@ int store_open(const char *root, Store **ret)
         clean_atomic_leftovers(s, "blobs/sha256");
         store_unlock(s);
 
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+int store_open_readonly(const char *root, Store **ret)
+{
+        _cleanup_(store_freep) Store *s = NULL;
+
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return log_oom();
+        s->root_fd = s->lock_fd = -EBADF;
+        pthread_mutex_init(&s->mutex, NULL);
+        s->root = strdup(root ?: BERTH_STATEDIR);
+        if (!s->root)
+                return log_oom();
+        s->root_fd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (s->root_fd < 0) {
+                if (errno == ENOENT)
+                        return -ENOENT;
+                return log_error_errno(errno, "Open store %s", s->root);
+        }
         *ret = TAKE_PTR(s);
         return 0;
 }
