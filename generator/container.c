@@ -586,13 +586,18 @@ static int network(ContainerBuild *c)
                                          first->key, v);
                 return cb_arg2(c, "--network", v);
         }
-        if (!isempty(v) && !streq(v, "bridge"))
+        /* A plain name is a network that exists already (berth-netns
+         * create), as in Quadlet; the runtime refuses an unknown one at
+         * start. Names ending in a declaration's suffix refer to
+         * declarations, and "X:Y" forms are shared namespaces. */
+        if (!isempty(v) && !streq(v, "bridge") &&
+            (decl_kind_from_filename(v) != _DECL_KIND_INVALID || !volume_name_valid(v)))
                 return decl_fail(c->g, c->d, e,
-                                 "not supported yet: Network=%s (berth joins bridge or none "
-                                 "and host; .network units and shared namespaces are not "
-                                 "generated yet)",
+                                 "not supported yet: Network=%s (berth joins bridge, none, "
+                                 "host or an existing network NAME; .network units and shared "
+                                 "namespaces are not generated yet)",
                                  v);
-        r = cb_arg2(c, "--network", "bridge");
+        r = cb_arg2(c, "--network", isempty(v) ? "bridge" : v);
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(network_keys); i++)
                 r = add_words(c, network_keys[i][0], SPLIT_EXEC, network_keys[i][1]);
         return r;

@@ -34,7 +34,8 @@ static char *service(const char *out, const char *name)
 int main(void)
 {
         char tmpl[] = "/tmp/berth-gen-net-XXXXXX", q[4096], out[4096], err[4096];
-        _cleanup_free_ char *web = NULL, *ports = NULL, *plain = NULL, *errors = NULL;
+        _cleanup_free_ char *web = NULL, *ports = NULL, *plain = NULL, *named = NULL,
+                            *errors = NULL;
         const char *const paths[] = {q, NULL};
         GenTestRun t = {.search_paths = paths, .output_dir = out, .stderr_path = err};
         size_t len;
@@ -56,11 +57,15 @@ int main(void)
         put(q, "bad-none.container",
             "[Container]\nImage=localhost/web\nNetwork=none\nPublishPort=80\n");
         put(q, "bad-net.container", "[Container]\nImage=localhost/web\nNetwork=other.network\n");
+        /* An existing network by name, as in Quadlet. */
+        put(q, "named.container",
+            "[Container]\nImage=localhost/web\nNetwork=backend\nPublishPort=8082:80\n");
+        put(q, "bad-ns.container", "[Container]\nImage=localhost/web\nNetwork=container:x\n");
         put(q, "bad-alias.container",
             "[Container]\nImage=localhost/web\nNetwork=bridge\nNetworkAlias=x\n");
 
         (void)gen_test_run(&t);
-        CHECK_INT(t.n_failed, 3);
+        CHECK_INT(t.n_failed, 4);
 
         web = service(out, "web");
         CHECK(web);
@@ -69,14 +74,18 @@ int main(void)
                           "--add-host db.test:192.0.2.10 --ip 10.90.0.7"));
         ports = service(out, "ports");
         CHECK(ports && strstr(ports, "--network bridge --publish 8081:80"));
+        named = service(out, "named");
+        CHECK(named && strstr(named, "--network backend --publish 8082:80"));
         plain = service(out, "plain");
         CHECK(plain && !strstr(plain, "--network"));
-        CHECK(!service(out, "bad-none") && !service(out, "bad-net") && !service(out, "bad-alias"));
+        CHECK(!service(out, "bad-none") && !service(out, "bad-net") && !service(out, "bad-alias") &&
+              !service(out, "bad-ns"));
 
         CHECK(read_full_file(err, 1 << 20, &errors, &len) == 0);
         CHECK(strstr(errors, "PublishPort= needs a network, not Network=none"));
         CHECK(strstr(errors, "not supported yet: Network=other.network"));
         CHECK(strstr(errors, "NetworkAlias: not supported yet"));
+        CHECK(strstr(errors, "not supported yet: Network=container:x"));
         printf("ok\n");
         return 0;
 }
