@@ -1,0 +1,54 @@
+#!/bin/bash
+# Two declared containers on one named network (Network=NAME, made with
+# berth-netns create) reach each other by container name, whichever started
+# first; a stopped peer leaves the other's /etc/hosts. DNS= and AddHost= end
+# up in the container's resolv.conf and hosts, /etc/hostname is its name.
+set -euo pipefail
+# shellcheck disable=SC1091
+. "$SOURCE_DIR/tests/integration/network/lib-net.sh"
+net_require
+net_boot
+
+before=$HARNESS_DIR/before
+net_snapshot >"$before"
+harness_run "$NETNS_TOOL" create backend --subnet 10.95.7.0/24 ||
+        fail "berth-netns create backend failed"
+
+declare_container alpha ContainerName=alpha Network=backend "$(httpd_exec alpha-here)"
+declare_container beta ContainerName=beta Network=backend "$(httpd_exec beta-here)" \
+        DNS=192.0.2.53 DNSSearch=corp.test AddHost=db.test:192.0.2.10
+harness_run systemctl daemon-reload
+start_unit alpha.service
+start_unit beta.service
+
+# beta came after alpha: each must know the other.
+out=$(fetch beta.service http://alpha/index.html) || fail "beta -> http://alpha got no answer"
+[ "$out" = alpha-here ] || fail "beta -> alpha: unexpected reply '$out'"
+out=$(fetch alpha.service http://beta/index.html) || fail "alpha -> http://beta got no answer"
+[ "$out" = beta-here ] || fail "alpha -> beta: unexpected reply '$out'"
+addr=$(in_ctr alpha.service ip -4 -o addr show dev eth0) || fail "no eth0 in alpha"
+[[ $addr == *" 10.95.7."* ]] || fail "alpha is not on backend's subnet: $addr"
+
+hosts=$(in_ctr beta.service cat /etc/hosts)
+grep -Eq '^192\.0\.2\.10[[:space:]]+db\.test$' <<<"$hosts" || fail "AddHost= missing from beta's /etc/hosts: $hosts"
+resolv=$(in_ctr beta.service cat /etc/resolv.conf)
+[[ $resolv == *"nameserver 192.0.2.53"* && $resolv == *"search corp.test"* ]] ||
+        fail "DNS=/DNSSearch= missing from beta's resolv.conf: $resolv"
+name=$(in_ctr beta.service cat /etc/hostname)
+[ "$name" = beta ] || fail "beta's /etc/hostname says '$name'"
+
+# A stopped peer disappears from the other's /etc/hosts; a restarted one
+# comes back.
+harness_run systemctl stop beta.service
+hosts=$(in_ctr alpha.service cat /etc/hosts)
+if grep -Eq '[[:space:]]beta([[:space:]]|$)' <<<"$hosts"; then
+        fail "beta is still in alpha's /etc/hosts after its stop: $hosts"
+fi
+start_unit beta.service
+out=$(fetch alpha.service http://beta/index.html) || fail "alpha -> restarted beta got no answer"
+[ "$out" = beta-here ] || fail "alpha -> restarted beta: unexpected reply '$out'"
+
+harness_run systemctl stop alpha.service beta.service
+harness_run "$NETNS_TOOL" remove backend || fail "berth-netns remove backend failed"
+assert_same_state "$before" "after the stops"
+echo ok
