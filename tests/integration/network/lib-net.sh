@@ -10,6 +10,7 @@
 
 REG=127.0.0.1:5000
 IMAGE=$REG/test/busybox:1
+# shellcheck disable=SC2034 # used by the tests
 NETNS_TOOL=$(conf BERTH_LIBEXECDIR)/berth-netns
 NET_RUN_DIR=$(conf BERTH_RUNDIR)/network
 
@@ -50,6 +51,7 @@ httpd_exec() {
                 "$1" "${2:-80}"
 }
 # A container command that only waits, and stops cleanly on SIGTERM.
+# shellcheck disable=SC2034 # used by the tests
 IDLE_EXEC="Exec=sh -c 'trap \"exit 0\" TERM; while :; do sleep 1 & wait; done'"
 
 # start_unit UNIT...: systemctl start, with the unit's status on failure.
@@ -66,7 +68,9 @@ start_unit() {
 main_pid() {
         local pid
         pid=$(harness_run systemctl show -p MainPID --value "$1")
-        [ -n "$pid" ] && [ "$pid" != 0 ] || fail "$1 has no main PID"
+        if [ -z "$pid" ] || [ "$pid" = 0 ]; then
+                fail "$1 has no main PID"
+        fi
         echo "$pid"
 }
 
@@ -102,6 +106,7 @@ fetch() {
 # PREFIX.2/24. With ROUTE=1, NS's default route goes via PREFIX.1.
 other_host() {
         local ns=$1 prefix=$2
+        # shellcheck disable=SC2016 # expanded inside
         harness_sh '
                 set -e
                 ip netns add "$1"

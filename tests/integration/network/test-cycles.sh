@@ -54,6 +54,7 @@ start_unit victim.service
 out=$(fetch host http://127.0.0.1:18082/index.html) || fail "victim's published port does not answer"
 pid=$(main_pid victim.service)
 harness_run kill -9 "$pid"
+# shellcheck disable=SC2016 # expanded inside
 harness_wait 30 sh -c '[ "$(systemctl show -p ActiveState --value victim.service)" = failed ]' ||
         fail "victim.service did not fail after kill -9: $(harness_run systemctl status --no-pager victim.service || true)"
 restarts=$(harness_run systemctl show -p NRestarts --value victim.service)

@@ -13,6 +13,7 @@ net_boot
 # The outside server: busybox httpd with a CGI script that answers with the
 # client's address as the server saw it.
 other_host outside 203.0.113
+# shellcheck disable=SC2016 # expanded inside
 harness_sh '
         set -e
         mkdir -p /srv/outside/cgi-bin
