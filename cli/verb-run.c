@@ -37,7 +37,14 @@ static void run_help(const char *verb)
                "     --restart POLICY    no, on-failure, always or unless-stopped\n"
                "  -m --memory SIZE       MemoryMax= of the unit (e.g. 256m)\n"
                "     --cpus N            CPUQuota= of the unit, in CPUs (e.g. 0.5)\n"
-               "     --pids-limit N      TasksMax= of the unit\n",
+               "     --pids-limit N      TasksMax= of the unit\n"
+               "     --network NET       none, host, bridge (the default) or a network's name\n"
+               "  -p --publish SPEC      [IP:][HOSTPORT:]CONTAINERPORT[/tcp|udp], repeatable\n"
+               "     --ip IP             A fixed IPv4 address on the network\n"
+               "     --dns IP            A DNS server for the container (repeatable)\n"
+               "     --dns-search DOMAIN A search domain (repeatable)\n"
+               "     --dns-option OPT    A resolver option, e.g. ndots:2 (repeatable)\n"
+               "     --add-host NAME:IP  An /etc/hosts entry (repeatable)\n",
                verb, streq(verb, "create") ? "Create" : "Run");
 }
 
@@ -75,9 +82,49 @@ static int parse_cpus(const char *s, uint64_t *ret)
         return 0;
 }
 
+/* Network options are checked here too, so that a foreground --rm run (no
+ * berthd involved) gets the same message. */
+static bool net_value_ok(const char *opt, bool (*valid)(const char *), const char *expected,
+                         const char *value)
+{
+        if (valid(value))
+                return true;
+        fprintf(stderr, "berthctl: invalid %s \"%s\": expected %s\n", opt, value, expected);
+        return false;
+}
+
+static int add_net_value(char ***l, const char *opt, bool (*valid)(const char *),
+                         const char *expected, const char *value)
+{
+        return net_value_ok(opt, valid, expected, value) ? strv_extend(l, value) : -EINVAL;
+}
+
+static int set_net_value(char **dst, const char *opt, bool (*valid)(const char *),
+                         const char *expected, const char *value)
+{
+        if (!net_value_ok(opt, valid, expected, value))
+                return -EINVAL;
+        free(*dst);
+        *dst = strdup(value);
+        return *dst ? 0 : -ENOMEM;
+}
+
 static int parse_run_args(int argc, char **argv, const char *verb, RunArgs *a)
 {
-        enum { ARG_RM = 0x100, ARG_NAME, ARG_ENTRYPOINT, ARG_RESTART, ARG_CPUS, ARG_PIDS };
+        enum {
+                ARG_RM = 0x100,
+                ARG_NAME,
+                ARG_ENTRYPOINT,
+                ARG_RESTART,
+                ARG_CPUS,
+                ARG_PIDS,
+                ARG_NETWORK,
+                ARG_IP,
+                ARG_DNS,
+                ARG_DNS_SEARCH,
+                ARG_DNS_OPTION,
+                ARG_ADD_HOST,
+        };
         static const struct option opts[] = {
             {"help", no_argument, NULL, 'h'},
             {"detach", no_argument, NULL, 'd'},
@@ -94,6 +141,13 @@ static int parse_run_args(int argc, char **argv, const char *verb, RunArgs *a)
             {"memory", required_argument, NULL, 'm'},
             {"cpus", required_argument, NULL, ARG_CPUS},
             {"pids-limit", required_argument, NULL, ARG_PIDS},
+            {"network", required_argument, NULL, ARG_NETWORK},
+            {"publish", required_argument, NULL, 'p'},
+            {"ip", required_argument, NULL, ARG_IP},
+            {"dns", required_argument, NULL, ARG_DNS},
+            {"dns-search", required_argument, NULL, ARG_DNS_SEARCH},
+            {"dns-option", required_argument, NULL, ARG_DNS_OPTION},
+            {"add-host", required_argument, NULL, ARG_ADD_HOST},
             {},
         };
         const char *name = NULL;
@@ -104,7 +158,7 @@ static int parse_run_args(int argc, char **argv, const char *verb, RunArgs *a)
         if (r < 0)
                 return r;
         rec = a->rec;
-        while ((c = getopt_long(argc, argv, "+hdite:v:u:w:m:", opts, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "+hdite:v:u:w:m:p:", opts, NULL)) >= 0) {
                 switch (c) {
                 case 'h':
                         run_help(verb);
@@ -187,9 +241,46 @@ static int parse_run_args(int argc, char **argv, const char *verb, RunArgs *a)
                                 return -EINVAL;
                         }
                         break;
+                case ARG_NETWORK:
+                        r = set_net_value(&rec->network, "--network", network_mode_is_valid,
+                                          "none, host, bridge or a network name", optarg);
+                        break;
+                case 'p':
+                        r = add_net_value(&rec->publish, "--publish", publish_spec_is_valid,
+                                          "[IP:][HOSTPORT:]CONTAINERPORT[/tcp|udp]", optarg);
+                        break;
+                case ARG_IP:
+                        r = set_net_value(&rec->ip, "--ip", ipv4_address_is_valid,
+                                          "an IPv4 address", optarg);
+                        break;
+                case ARG_DNS:
+                        r = add_net_value(&rec->dns, "--dns", ip_address_is_valid, "an IP address",
+                                          optarg);
+                        break;
+                case ARG_DNS_SEARCH:
+                        r = add_net_value(&rec->dns_search, "--dns-search", dns_search_is_valid,
+                                          "a domain name", optarg);
+                        break;
+                case ARG_DNS_OPTION:
+                        r = add_net_value(&rec->dns_option, "--dns-option", dns_option_is_valid,
+                                          "a resolver option", optarg);
+                        break;
+                case ARG_ADD_HOST:
+                        r = add_net_value(&rec->add_host, "--add-host", add_host_is_valid,
+                                          "HOSTNAME:IP", optarg);
+                        break;
                 default:
                         return -EINVAL;
                 }
+                if (r < 0)
+                        return r;
+        }
+        if (container_record_network_error(a->rec)) {
+                fprintf(stderr,
+                        "berthctl: --publish, --dns, --dns-search, --dns-option, "
+                        "--add-host and --ip need a network, not --network %s\n",
+                        a->rec->network);
+                return -EINVAL;
         }
         if (optind >= argc) {
                 fprintf(stderr, "berthctl: %s: no image given\n", verb);
@@ -265,6 +356,20 @@ static int append_options(sd_bus_message *m, const ContainerRecord *rec)
                 r = sd_bus_message_append(m, "{sv}", "TasksMax", "t", rec->tasks_max);
         if (r >= 0 && rec->auto_remove)
                 r = sd_bus_message_append(m, "{sv}", "AutoRemove", "b", 1);
+        if (r >= 0 && rec->network)
+                r = sd_bus_message_append(m, "{sv}", "Network", "s", rec->network);
+        if (r >= 0 && rec->ip)
+                r = sd_bus_message_append(m, "{sv}", "IP", "s", rec->ip);
+        if (r >= 0)
+                r = append_strv_option(m, "Publish", rec->publish);
+        if (r >= 0)
+                r = append_strv_option(m, "DNS", rec->dns);
+        if (r >= 0)
+                r = append_strv_option(m, "DNSSearch", rec->dns_search);
+        if (r >= 0)
+                r = append_strv_option(m, "DNSOption", rec->dns_option);
+        if (r >= 0)
+                r = append_strv_option(m, "AddHost", rec->add_host);
         if (r >= 0)
                 r = sd_bus_message_close_container(m);
         return r;

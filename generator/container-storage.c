@@ -31,20 +31,12 @@ static int require_mount(ContainerBuild *c, const char *host)
 static int quadlet_volume(ContainerBuild *c, const UnitEntry *e, const char *src, char **ret)
 {
         const Decl *v = generator_find_decl(c->g, src);
-        _cleanup_free_ char *svc = NULL;
-        int r;
-
         if (!v || !v->unit)
                 return decl_fail(c->g, c->d, e, "requested Quadlet volume %s was not found", src);
         *ret = volume_name_of(v);
         if (!*ret)
                 return log_oom();
-        r = translate_dependency(c->g, c->d, src, &svc);
-        if (r == -ENOMEM)
-                return log_oom();
-        if (r <= 0)
-                return decl_fail(c->g, c->d, e, "unable to translate dependency for %s", src);
-        return service_require(c->service, svc) < 0 ? log_oom() : 0;
+        return cb_require(c, e, src);
 }
 
 /* Classifies a host-side source: a .volume, a named volume, or a path. */

@@ -16,28 +16,29 @@
 int cb_arg(ContainerBuild *c, const char *a)
 {
         /* Escaped straight into the command line: no vector to build. */
-        strbuf_putc(&c->args, ' ');
-        escape_word(&c->args, a);
+        exec_append_arg(&c->args, a);
         return strbuf_failed(&c->args) ? log_oom() : 0;
 }
 
 int cb_arg2(ContainerBuild *c, const char *a, const char *b)
 {
-        int r;
-
-        /* A value that looks like an option is attached, so that no parser
-         * can take it for one: --entrypoint=--. */
-        if (b[0] == '-') {
-                _cleanup_free_ char *j = NULL;
-                if (asprintf(&j, "%s=%s", a, b) < 0)
-                        return log_oom();
-                return cb_arg(c, j);
-        }
-        r = cb_arg(c, a);
-        return r < 0 ? r : cb_arg(c, b);
+        exec_append_opt(&c->args, a, b);
+        return strbuf_failed(&c->args) ? log_oom() : 0;
 }
 
-static int add_words(ContainerBuild *c, const char *key, SplitFlags flags, const char *opt)
+int cb_require(ContainerBuild *c, const UnitEntry *e, const char *decl)
+{
+        _cleanup_free_ char *svc = NULL;
+        int r = translate_dependency(c->g, c->d, decl, &svc);
+
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r <= 0)
+                return decl_fail(c->g, c->d, e, "unable to translate dependency for %s", decl);
+        return service_require(c->service, svc) < 0 ? log_oom() : 0;
+}
+
+int cb_words(ContainerBuild *c, const char *key, SplitFlags flags, const char *opt)
 {
         _cleanup_strv_free_ char **w = NULL;
         int r = decl_get_words(c->g, c->d, key, flags, &w);
@@ -559,50 +560,6 @@ static int lifecycle(ContainerBuild *c)
         return 0;
 }
 
-/* The keys that configure a container's place on a berth network. */
-static const char *const network_keys[][2] = {
-    {"PublishPort", "--publish"},  {"DNS", "--dns"},          {"DNSSearch", "--dns-search"},
-    {"DNSOption", "--dns-option"}, {"AddHost", "--add-host"}, {"IP", "--ip"},
-};
-
-static int network(ContainerBuild *c)
-{
-        _cleanup_free_ char *v = NULL;
-        const UnitEntry *e, *first = NULL;
-        int r;
-
-        if (decl_get_string(c->d, "Network", &v, &e) < 0)
-                return log_oom();
-        for (size_t i = 0; i < ELEMENTSOF(network_keys) && !first; i++)
-                first = unit_file_last(c->d->unit, "Container", network_keys[i][0]);
-        /* Without Network= a container keeps its own namespace with only lo
-         * (cheap, no nftables); asking for ports or DNS means the bridge,
-         * as with Docker and Podman. */
-        if (isempty(v) && !first)
-                return 0;
-        if (!isempty(v) && (streq(v, "none") || streq(v, "host"))) {
-                if (first)
-                        return decl_fail(c->g, c->d, first, "%s= needs a network, not Network=%s",
-                                         first->key, v);
-                return cb_arg2(c, "--network", v);
-        }
-        /* A plain name is a network that exists already (berth-netns
-         * create), as in Quadlet; the runtime refuses an unknown one at
-         * start. Names ending in a declaration's suffix refer to
-         * declarations, and "X:Y" forms are shared namespaces. */
-        if (!isempty(v) && !streq(v, "bridge") &&
-            (decl_kind_from_filename(v) != _DECL_KIND_INVALID || !volume_name_valid(v)))
-                return decl_fail(c->g, c->d, e,
-                                 "not supported yet: Network=%s (berth joins bridge, none, "
-                                 "host or an existing network NAME; .network units and shared "
-                                 "namespaces are not generated yet)",
-                                 v);
-        r = cb_arg2(c, "--network", isempty(v) ? "bridge" : v);
-        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(network_keys); i++)
-                r = add_words(c, network_keys[i][0], SPLIT_EXEC, network_keys[i][1]);
-        return r;
-}
-
 static int pods(ContainerBuild *c)
 {
         _cleanup_free_ char *v = NULL;
@@ -639,8 +596,8 @@ static int remap_conflict(ContainerBuild *c)
 
 static int metadata(ContainerBuild *c)
 {
-        int r = add_words(c, "Label", SPLIT_EXEC, "--label");
-        return r < 0 ? r : add_words(c, "Annotation", SPLIT_EXEC, "--annotation");
+        int r = cb_words(c, "Label", SPLIT_EXEC, "--label");
+        return r < 0 ? r : cb_words(c, "Annotation", SPLIT_EXEC, "--annotation");
 }
 
 static int service_settings(ContainerBuild *c)
@@ -781,12 +738,14 @@ int convert_container(Generator *g, Decl *d)
                 r = command(&c);
         if (r >= 0)
                 r = security(&c);
+        /* The network before the storage: Quadlet lists a network's unit
+         * first among the dependencies. */
+        if (r >= 0)
+                r = container_network(&c);
         if (r >= 0)
                 r = container_storage(&c);
         if (r >= 0)
                 r = limits(&c);
-        if (r >= 0)
-                r = network(&c);
         if (r >= 0)
                 r = metadata(&c);
         if (r >= 0)

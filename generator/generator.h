@@ -26,6 +26,11 @@ typedef struct DropinDir {
         char *name; /* "web.container.d" */
         char *path;
         size_t root; /* index of the search path it was found under */
+        size_t seq;  /* position in the walk, which decides among equals */
+        /* Its "*.conf" entries, read on first use: a directory such as
+         * "container.d" applies to every declaration but is read once. */
+        char **confs;
+        bool listed;
 } DropinDir;
 
 /* A pull unit shared by every container using one image. */
@@ -58,6 +63,7 @@ typedef struct Generator {
         bool dry_run;
         const char *runtime_path;
         const char *berthctl_path;
+        const char *netns_path;
         const char *state_dir;
 
         /* found */
@@ -68,10 +74,22 @@ typedef struct Generator {
 
         /* made */
         PullUnit *pulls;
-        size_t n_pulls;
+        size_t n_pulls, cap_pulls;
+        /* Open addressing over pulls by image: index + 1, 0 is free. A
+         * thousand containers look their image up here. */
+        size_t *pull_slots;
+        size_t n_pull_slots;
         Output *outputs;
         size_t n_outputs, cap_outputs;
         unsigned n_failed;
+
+        /* While generator_run() streams, each declaration's outputs are
+         * written (or printed) as soon as it converts, then freed: the next
+         * one reuses the memory instead of growing the heap. */
+        bool streaming;
+        int output_fd;
+        char **made_dirs;
+        int write_error;
 } Generator;
 
 void generator_init(Generator *g);
@@ -87,7 +105,7 @@ const Decl *generator_find_decl(const Generator *g, const char *filename);
 
 /* Runs the conversions of every selected, loaded declaration. */
 void generator_convert_all(Generator *g);
-/* Writes (or prints, in dry-run mode) every output. */
+/* Writes (or prints, in dry-run mode) every output not written yet. */
 int generator_write(Generator *g);
 
 /* outputs */
@@ -108,16 +126,24 @@ int service_require(UnitFile *service, const char *unit);
 /* [Quadlet] DefaultDependencies=, true unless set to false. */
 bool decl_default_dependencies(const Decl *d);
 
-/* container.c, volume.c, image.c */
+/* container.c, volume.c, image.c, network.c */
 int convert_container(Generator *g, Decl *d);
 int convert_volume(Generator *g, Decl *d);
 int convert_image(Generator *g, Decl *d);
+int convert_network(Generator *g, Decl *d);
 /* socket.c: a .socket beside a .container is linked in and enabled. */
 int convert_socket(Generator *g, Decl *d);
 /* The named volume a ".volume" declaration creates. */
 char *volume_name_of(const Decl *d);
 /* Named volumes are directories under /var/lib/berth/volumes. */
 bool volume_name_valid(const char *n);
+/* The network a ".network" declaration creates, for the file name it was
+ * referred to by (an instance of a template names its own network). */
+char *network_name_of(const Decl *d, const char *as_named);
+/* berth-netns's network names, with specifiers allowed; not the words
+ * --network gives other meanings to (bridge, host, none, …). */
+bool network_name_valid(const char *n);
+bool ip_address_valid(const char *s);
 /* The reference an ".image" declaration pulls. */
 const char *image_ref_of(const Decl *d);
 

@@ -32,3 +32,8 @@ void escape_word(StrBuf *b, const char *word);
 /* As escape_word, but spaces become \x20, as Quadlet writes paths in
  * RequiresMountsFor=. */
 void escape_path_word(StrBuf *b, const char *word);
+/* Appends " word" to a command line being built for Exec=. */
+void exec_append_arg(StrBuf *b, const char *word);
+/* Appends " opt value", or " opt=value" when value starts with '-', so that
+ * no option parser can take the value for an option (--label=-x). */
+void exec_append_opt(StrBuf *b, const char *opt, const char *value);

@@ -22,6 +22,7 @@
 
 #define BERTH_ERROR_NO_SUCH_CONTAINER "org.berth1.NoSuchContainer"
 #define BERTH_ERROR_NO_SUCH_IMAGE     "org.berth1.NoSuchImage"
+#define BERTH_ERROR_NO_SUCH_NETWORK   "org.berth1.NoSuchNetwork"
 #define BERTH_ERROR_CONTAINER_EXISTS  "org.berth1.ContainerExists"
 #define BERTH_ERROR_CONTAINER_RUNNING "org.berth1.ContainerRunning"
 #define BERTH_ERROR_IMAGE_IN_USE      "org.berth1.ImageInUse"

@@ -142,6 +142,10 @@ static const char *container_property_string(Container *c, const char *p)
                 return r->workdir;
         if (streq(p, "Restart"))
                 return restart_policy_to_string(r->restart);
+        if (streq(p, "Network"))
+                return r->network ?: "bridge";
+        if (streq(p, "IP"))
+                return r->ip;
         return NULL;
 }
 
@@ -157,9 +161,14 @@ static int property_get_strv(sd_bus *bus, const char *path, const char *iface, c
                              sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
         ContainerRecord *r = ((Container *)userdata)->rec;
-        char **l = streq(property, "Command") ? r->command
-                   : streq(property, "Env")   ? r->env
-                                              : r->volumes;
+        char **l = streq(property, "Command")     ? r->command
+                   : streq(property, "Env")       ? r->env
+                   : streq(property, "Publish")   ? r->publish
+                   : streq(property, "DNS")       ? r->dns
+                   : streq(property, "DNSSearch") ? r->dns_search
+                   : streq(property, "DNSOption") ? r->dns_option
+                   : streq(property, "AddHost")   ? r->add_host
+                                                  : r->volumes;
 
         return sd_bus_message_append_strv(reply, l);
 }
@@ -224,6 +233,13 @@ const sd_bus_vtable container_vtable[] = {
     SD_BUS_PROPERTY("MemoryMax", "t", property_get_u64, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_PROPERTY("CPUQuotaPerSecUSec", "t", property_get_u64, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_PROPERTY("TasksMax", "t", property_get_u64, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("Network", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("IP", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("Publish", "as", property_get_strv, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("DNS", "as", property_get_strv, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("DNSSearch", "as", property_get_strv, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("DNSOption", "as", property_get_strv, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("AddHost", "as", property_get_strv, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_METHOD("Start", "", "", method_start, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD("Stop", "", "", method_stop, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("Kill", "i", SD_BUS_PARAM(signal), "", , method_kill,
@@ -285,8 +301,9 @@ static int read_string_option(sd_bus_message *msg, const char *key, char **dst, 
         return *dst ? 0 : -ENOMEM;
 }
 
+/* expected: what a valid entry looks like, for the error; may be NULL. */
 static int read_strv_option(sd_bus_message *msg, const char *key, bool (*valid)(const char *),
-                            char ***dst, sd_bus_error *error)
+                            const char *expected, char ***dst, sd_bus_error *error)
 {
         _cleanup_strv_free_ char **l = NULL;
         int r;
@@ -307,7 +324,8 @@ static int read_strv_option(sd_bus_message *msg, const char *key, bool (*valid)(
         STRV_FOREACH (s, l)
                 if ((valid && !valid(*s)) || strlen(*s) > 65536 || strpbrk(*s, "\n\r"))
                         return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                 "option %s: invalid entry \"%.64s\"", key, *s);
+                                                 "option %s: invalid entry \"%.64s\"%s%s", key, *s,
+                                                 expected ? ", expected " : "", strempty(expected));
         strv_free(*dst);
         *dst = TAKE_PTR(l);
         return 0;
@@ -329,11 +347,13 @@ static int read_one_option(sd_bus_message *msg, const char *key, ContainerRecord
         int r, b;
 
         if (streq(key, "Command"))
-                return read_strv_option(msg, key, NULL, &rec->command, error);
+                return read_strv_option(msg, key, NULL, NULL, &rec->command, error);
         if (streq(key, "Env"))
-                return read_strv_option(msg, key, env_assignment_is_valid, &rec->env, error);
+                return read_strv_option(msg, key, env_assignment_is_valid, "KEY=VALUE", &rec->env,
+                                        error);
         if (streq(key, "Volumes"))
-                return read_strv_option(msg, key, volume_spec_is_valid, &rec->volumes, error);
+                return read_strv_option(msg, key, volume_spec_is_valid, "SRC:DST[:ro|rw]",
+                                        &rec->volumes, error);
         if (streq(key, "Entrypoint"))
                 return read_string_option(msg, key, &rec->entrypoint, error);
         if (streq(key, "User"))
@@ -363,6 +383,39 @@ static int read_one_option(sd_bus_message *msg, const char *key, ContainerRecord
                 return read_u64_option(msg, key, &rec->cpu_quota, error);
         if (streq(key, "TasksMax"))
                 return read_u64_option(msg, key, &rec->tasks_max, error);
+        if (streq(key, "Network")) {
+                r = read_string_option(msg, key, &rec->network, error);
+                if (r >= 0 && !network_mode_is_valid(rec->network))
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "option Network: \"%.64s\" is not none, host, "
+                                                 "bridge or a network name",
+                                                 rec->network);
+                return r;
+        }
+        if (streq(key, "IP")) {
+                r = read_string_option(msg, key, &rec->ip, error);
+                if (r >= 0 && !ipv4_address_is_valid(rec->ip))
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "option IP: \"%.64s\" is not an IPv4 address",
+                                                 rec->ip);
+                return r;
+        }
+        if (streq(key, "Publish"))
+                return read_strv_option(msg, key, publish_spec_is_valid,
+                                        "[IP:][HOSTPORT:]CONTAINERPORT[/tcp|udp]", &rec->publish,
+                                        error);
+        if (streq(key, "DNS"))
+                return read_strv_option(msg, key, ip_address_is_valid, "an IP address", &rec->dns,
+                                        error);
+        if (streq(key, "DNSSearch"))
+                return read_strv_option(msg, key, dns_search_is_valid, "a domain name",
+                                        &rec->dns_search, error);
+        if (streq(key, "DNSOption"))
+                return read_strv_option(msg, key, dns_option_is_valid, "a resolver option",
+                                        &rec->dns_option, error);
+        if (streq(key, "AddHost"))
+                return read_strv_option(msg, key, add_host_is_valid, "HOSTNAME:IP", &rec->add_host,
+                                        error);
         if (streq(key, "AutoRemove")) {
                 r = sd_bus_message_read(msg, "v", "b", &b);
                 if (r < 0)

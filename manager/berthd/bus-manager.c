@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bus-container.h"
 #include "container.h"
@@ -302,6 +303,28 @@ static int method_get_container(sd_bus_message *call, void *userdata, sd_bus_err
         return sd_bus_reply_method_return(call, "o", c->object_path);
 }
 
+/* The network settings together, and a named network must exist: its
+ * configuration is STATE/networks/NAME.json, where berth-netns create (a
+ * NAME-network.service) writes it and the runtime reads it. */
+static int check_network(Manager *m, const ContainerRecord *rec, sd_bus_error *error)
+{
+        _cleanup_free_ char *path = NULL;
+        const char *why = container_record_network_error(rec);
+
+        if (why)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%s", why);
+        if (!rec->network || !network_name_is_plain(rec->network))
+                return 0;
+        if (asprintf(&path, "%s/networks/%s.json", m->state_dir, rec->network) < 0)
+                return -ENOMEM;
+        if (access(path, F_OK) < 0)
+                return sd_bus_error_setf(error, BERTH_ERROR_NO_SUCH_NETWORK,
+                                         "no network named %s (create it with a .network file "
+                                         "or berth-netns create)",
+                                         rec->network);
+        return 0;
+}
+
 static int method_create_container(sd_bus_message *call, void *userdata, sd_bus_error *error)
 {
         _cleanup_(container_record_freep) ContainerRecord *rec = NULL;
@@ -324,6 +347,9 @@ static int method_create_container(sd_bus_message *call, void *userdata, sd_bus_
         if (r < 0)
                 return r;
         r = bus_container_read_options(call, rec, error);
+        if (r < 0)
+                return r;
+        r = check_network(m, rec, error);
         if (r < 0)
                 return r;
         r = resolve_image(m, ref, &image, error);

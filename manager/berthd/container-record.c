@@ -51,6 +51,13 @@ void container_record_free(ContainerRecord *c)
         strv_free(c->volumes);
         free(c->user);
         free(c->workdir);
+        free(c->network);
+        free(c->ip);
+        strv_free(c->publish);
+        strv_free(c->dns);
+        strv_free(c->dns_search);
+        strv_free(c->dns_option);
+        strv_free(c->add_host);
         free(c);
 }
 
@@ -225,6 +232,13 @@ static int json_set_opt_string(json_t *o, const char *key, const char *value)
         return json_object_set_new(o, key, json_string(value)) < 0 ? -ENOMEM : 0;
 }
 
+static int json_set_opt_strv(json_t *o, const char *key, char **l)
+{
+        if (!l)
+                return 0;
+        return json_object_set_new(o, key, strv_to_json(l)) < 0 ? -ENOMEM : 0;
+}
+
 int container_record_to_json(const ContainerRecord *c, char **ret)
 {
         json_t *o;
@@ -245,6 +259,20 @@ int container_record_to_json(const ContainerRecord *c, char **ret)
                 r = json_set_opt_string(o, "user", c->user);
         if (r >= 0)
                 r = json_set_opt_string(o, "workdir", c->workdir);
+        if (r >= 0)
+                r = json_set_opt_string(o, "network", c->network);
+        if (r >= 0)
+                r = json_set_opt_string(o, "ip", c->ip);
+        if (r >= 0)
+                r = json_set_opt_strv(o, "publish", c->publish);
+        if (r >= 0)
+                r = json_set_opt_strv(o, "dns", c->dns);
+        if (r >= 0)
+                r = json_set_opt_strv(o, "dns_search", c->dns_search);
+        if (r >= 0)
+                r = json_set_opt_strv(o, "dns_option", c->dns_option);
+        if (r >= 0)
+                r = json_set_opt_strv(o, "add_host", c->add_host);
         if (r < 0) {
                 json_decref(o);
                 return r;
@@ -346,7 +374,14 @@ int container_record_from_json(const char *text, ContainerRecord **ret)
             (r = json_get_u64(o, "memory_max", &c->memory_max)) < 0 ||
             (r = json_get_u64(o, "cpu_quota", &c->cpu_quota)) < 0 ||
             (r = json_get_u64(o, "tasks_max", &c->tasks_max)) < 0 ||
-            (r = json_get_u64(o, "created", &c->created)) < 0) {
+            (r = json_get_u64(o, "created", &c->created)) < 0 ||
+            (r = json_get_string(o, "network", false, &c->network)) < 0 ||
+            (r = json_get_string(o, "ip", false, &c->ip)) < 0 ||
+            (r = json_get_strv(o, "publish", publish_spec_is_valid, &c->publish)) < 0 ||
+            (r = json_get_strv(o, "dns", ip_address_is_valid, &c->dns)) < 0 ||
+            (r = json_get_strv(o, "dns_search", dns_search_is_valid, &c->dns_search)) < 0 ||
+            (r = json_get_strv(o, "dns_option", dns_option_is_valid, &c->dns_option)) < 0 ||
+            (r = json_get_strv(o, "add_host", add_host_is_valid, &c->add_host)) < 0) {
                 json_decref(o);
                 return r;
         }
@@ -359,7 +394,8 @@ int container_record_from_json(const char *text, ContainerRecord **ret)
         json_decref(o);
 
         c->restart = restart ? restart_policy_from_string(restart) : RESTART_NO;
-        if (c->restart < 0 || !container_name_is_valid(c->name) || !container_id_is_valid(c->id))
+        if (c->restart < 0 || !container_name_is_valid(c->name) || !container_id_is_valid(c->id) ||
+            (c->ip && !ipv4_address_is_valid(c->ip)) || container_record_network_error(c))
                 return -EBADMSG;
         *ret = TAKE_PTR(c);
         return 0;

@@ -39,6 +39,14 @@ typedef struct ContainerRecord {
         uint64_t tasks_max;  /* 0: no limit */
         bool auto_remove;    /* --rm: the record goes when the container stops */
         uint64_t created;    /* µs since the epoch */
+        /* Networking (berth.network(5)); NULL network: the default bridge. */
+        char *network;     /* none, host, bridge or a network name */
+        char *ip;          /* a fixed IPv4 address on the network */
+        char **publish;    /* [IP:][HOSTPORT:]CONTAINERPORT[/tcp|udp] */
+        char **dns;        /* IP addresses */
+        char **dns_search; /* domains */
+        char **dns_option; /* resolver options (ndots:2) */
+        char **add_host;   /* HOSTNAME:IP */
 } ContainerRecord;
 
 void container_record_free(ContainerRecord *c);
@@ -55,6 +63,19 @@ bool container_id_is_valid(const char *id);
 bool env_assignment_is_valid(const char *s);
 /* SRC:DST[:ro|rw], both absolute (or SRC a volume name), no NUL or newlines. */
 bool volume_spec_is_valid(const char *s);
+
+/* The forms berth-runtime accepts, checked before they reach its command
+ * line (the runtime checks them again, with the other networks in view). */
+bool network_mode_is_valid(const char *s); /* none, host, bridge or a network name */
+bool network_name_is_plain(const char *s); /* a network name, not none/host/bridge */
+bool publish_spec_is_valid(const char *s);
+bool ip_address_is_valid(const char *s); /* IPv4 or IPv6 */
+bool ipv4_address_is_valid(const char *s);
+bool dns_search_is_valid(const char *s);
+bool dns_option_is_valid(const char *s);
+bool add_host_is_valid(const char *s);
+/* The network settings together: NULL if they fit, else why not. */
+const char *container_record_network_error(const ContainerRecord *c);
 
 const char *restart_policy_to_string(RestartPolicy p);
 RestartPolicy restart_policy_from_string(const char *s);

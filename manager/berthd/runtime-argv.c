@@ -56,6 +56,16 @@ int container_runtime_argv(const ContainerRecord *c, const char *runtime_path,
                 return r;
         if (c->auto_remove && (r = strv_extend(&argv, "--rm")) < 0)
                 return r;
+        /* The default bridge unless the record says otherwise, as Docker
+         * and Podman attach a container without --network. */
+        if ((r = add_opt(&argv, "--network", c->network ?: "bridge")) < 0 ||
+            (r = add_opts(&argv, "--publish", c->publish)) < 0 ||
+            (r = add_opts(&argv, "--dns", c->dns)) < 0 ||
+            (r = add_opts(&argv, "--dns-search", c->dns_search)) < 0 ||
+            (r = add_opts(&argv, "--dns-option", c->dns_option)) < 0 ||
+            (r = add_opts(&argv, "--add-host", c->add_host)) < 0 ||
+            (r = add_opt(&argv, "--ip", c->ip)) < 0)
+                return r;
         if (c->command) {
                 if ((r = strv_extend(&argv, "--")) < 0 ||
                     (r = strv_extend_strv(&argv, c->command)) < 0)

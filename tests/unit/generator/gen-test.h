@@ -41,7 +41,7 @@ typedef struct GenTestRun {
         const char *const *search_paths; /* NULL-terminated */
         const char *output_dir;
         const char *stderr_path; /* NULL: /dev/null */
-        const char *stub;        /* runtime and berthctl path, or NULL */
+        const char *stub;        /* runtime, berthctl and berth-netns path, or NULL */
         unsigned n_failed;       /* out */
 } GenTestRun;
 
@@ -63,7 +63,7 @@ static inline int gen_test_run(GenTestRun *t)
         generator_init(&g);
         g.output_dir = t->output_dir;
         if (t->stub)
-                g.runtime_path = g.berthctl_path = t->stub;
+                g.runtime_path = g.berthctl_path = g.netns_path = t->stub;
         r = 0;
         for (const char *const *p = t->search_paths; *p && r >= 0; p++)
                 r = strv_extend(&g.search_paths, *p);

@@ -23,10 +23,17 @@
  *   dependencies, RequiresMountsFor= of bind mounts, passed-through keys,
  *   X-Container, the [Install] symlinks and the error messages.
  *
- * Files berth refuses on purpose, with the reason it must give, are listed
- * in berth_refuses[] below: networking keys berth does not implement yet (IP6=, NetworkAlias=,
- * ExposeHostPort=, Network=X.network and shared namespaces),
- * and keys berth cannot honour safely. They count as "refused as designed".
+ * - A template naming a template: Quadlet writes Requires=x-network@.service,
+ *   which systemd resolves to the referrer's instance; berth writes that
+ *   instance out (x-network@%i.service). The checks compare them as equal.
+ *
+ * The .container and .network files are run (the other kinds are not
+ * berth's). Files berth refuses on purpose, with the reason it must give,
+ * are listed in berth_refuses[] below: networking keys berth does not
+ * implement yet (IP6=, NetworkAlias=, ExposeHostPort=), sharing another
+ * container's network namespace, networks berth cannot make (IPv6, other
+ * drivers, several subnets), and keys berth cannot honour safely. They count
+ * as "refused as designed".
  */
 #include <dirent.h>
 #include <errno.h>
@@ -64,6 +71,9 @@ static const struct {
     {"dependent.container",
      {"basic.artifact", "basic.build", "basic.container", "basic.image", "basic.kube",
       "basic.network", "basic.pod", "basic.volume"}},
+    {"dependent.network",
+     {"basic.artifact", "basic.build", "basic.container", "basic.image", "basic.kube",
+      "basic.network", "basic.pod", "basic.volume"}},
     {"template-dependency@.container",
      {"template-dependency@.volume", "template-dependency@.network"}},
     {"startwithpod_no.container", {"startwithpod.pod"}},
@@ -72,23 +82,30 @@ static const struct {
     {"startwithpod@foo.container", {"startwithpod.pod"}},
 };
 
-#define NET "not supported yet"
+#define NET   "not supported yet"
+#define SHARE "(joining another container's network namespace)"
 /* Files berth refuses by design, and the text its error must contain. */
 static const struct {
         const char *file;
         const char *reason;
 } berth_refuses[] = {
-    /* networking (berth's networking issue) */
-    {"a.network.reuse.container", NET ": Network=basic.container"},
-    {"a.network.reuse.name.container", NET ": Network=name.container"},
+    /* networking */
+    {"a.network.reuse.container", "not supported by berth: Network=basic.container " SHARE},
+    {"a.network.reuse.name.container", "not supported by berth: Network=name.container " SHARE},
     {"ip.container", "IP6: " NET},
     {"network-alias.container", "NetworkAlias: " NET},
-    {"network.quadlet.container", NET ": Network=basic.network"},
-    {"network.quadlet.servicename.container", NET ": Network=service-name.network"},
-    {"network.reuse.container", NET ": Network=basic.container"},
-    {"network.reuse.name.container", NET ": Network=name.container"},
+    {"network.reuse.container", "not supported by berth: Network=basic.container " SHARE},
+    {"network.reuse.name.container", "not supported by berth: Network=name.container " SHARE},
     {"ports.container", "ExposeHostPort: " NET},
-    {"template-dependency@.container", NET ": Network=template-dependency@.network"},
+    {"containersconfmodule.network", "ContainersConfModule: not supported by berth"},
+    {"driver.network", "not supported by berth: Driver macvlan"},
+    {"globalargs.network", "GlobalArgs: not supported by berth"},
+    {"ipam-driver.network", "not supported by berth: IPAMDriver dhcp"},
+    {"ipv6.network", "not supported by berth: IPv6 networks"},
+    {"options.multiple.network", "not supported by berth: option 'isolate=true'"},
+    {"podmanargs.network", "PodmanArgs: not supported by berth"},
+    {"subnet-trio.multiple.network", "not supported by berth: a second subnet"},
+    {"subnets.network", "not supported by berth: a second subnet"},
     /* cannot be honoured safely */
     {"apparmor.container", "AppArmor profiles are not applied"},
     {"artifact-mount.container", "mount type artifact"},
@@ -120,7 +137,8 @@ static const struct {
 static const struct {
         const char *file;
         const char *service;
-} service_names[] = {{"service-name.container", "basic.service"}};
+} service_names[] = {{"service-name.container", "basic.service"},
+                     {"service-name.network", "basic.service"}};
 
 static struct {
         unsigned files, generated, must_fail_ok, refused_ok, file_failures;
@@ -162,8 +180,15 @@ static char **values_of(const UnitFile *u, const char *group, const char *key)
         for (size_t i = 0; s && i < s->n_entries; i++)
                 if (streq(s->entries[i].key, key) &&
                     !((streq(key, "Requires") || streq(key, "After")) &&
-                      strneq(s->entries[i].value, "berth-pull-", 11)))
-                        (void)strv_extend(&l, s->entries[i].value);
+                      strneq(s->entries[i].value, "berth-pull-", 11))) {
+                        _cleanup_free_ char *v = strdup(s->entries[i].value);
+                        char *inst = v ? strstr(v, "@%i.service") : NULL;
+
+                        /* x@%i.service is what Quadlet's x@.service means. */
+                        if (inst)
+                                memmove(inst + 1, inst + 3, strlen(inst + 3) + 1);
+                        (void)strv_extend(&l, v ? v : "");
+                }
         return l;
 }
 
@@ -472,7 +497,8 @@ int main(void)
         }
         log_setup("berth-generator", LOG_TARGET_STDERR);
         while ((de = readdir(d)))
-                if (decl_kind_from_filename(de->d_name) == DECL_CONTAINER)
+                if (decl_kind_from_filename(de->d_name) == DECL_CONTAINER ||
+                    decl_kind_from_filename(de->d_name) == DECL_NETWORK)
                         (void)strv_extend(&files, de->d_name);
         closedir(d);
         qsort(files, strv_length(files), sizeof(char *), cmp);
@@ -480,7 +506,8 @@ int main(void)
                 test_file(*f);
         test_subdir();
 
-        printf("quadlet corpus: %u .container files: %u generated, %u failed as the corpus "
+        printf("quadlet corpus: %u .container and .network files: %u generated, %u failed as the "
+               "corpus "
                "requires, %u refused as designed, %u wrong\n",
                n.files, n.generated, n.must_fail_ok, n.refused_ok, n.file_failures);
         printf("checks: %u passed, %u failed, skipped: %u podman command line, %u "

@@ -67,7 +67,14 @@ static const char kitchen_sink[] =
     "PidsLimit=100\n"
     "Memory=512m\n"
     "ShmSize=64m\n"
-    "Network=none\n"
+    "Network=ks-net.network\n"
+    "PublishPort=127.0.0.1:8080:80\n"
+    "PublishPort=5353:53/udp\n"
+    "DNS=192.0.2.53\n"
+    "DNSSearch=example.test\n"
+    "DNSOption=ndots:2\n"
+    "AddHost=db.test:192.0.2.10\n"
+    "IP=10.91.0.7\n"
     "[Service]\n"
     "Restart=always\n"
     "TimeoutStartSec=5\n"
@@ -76,6 +83,10 @@ static const char kitchen_sink[] =
 
 static const char ks_volume[] = "[Volume]\nUser=1000\nGroup=1000\n";
 static const char ks_image[] = "[Image]\nImage=registry.example.com/app/base:1\nPolicy=always\n";
+static const char ks_network[] = "[Network]\nSubnet=10.91.0.0/24\nGateway=10.91.0.1\n"
+                                 "IPRange=10.91.0.0/25\nInternal=yes\nOptions=mtu=1450\n"
+                                 "Label=a=b\nDNS=192.0.2.1\nInterfaceName=ks0\n"
+                                 "NetworkDeleteOnStop=yes\n";
 static const char ks_reload[] = "[Container]\nImage=localhost/x\nReloadSignal=SIGHUP\n";
 
 static bool line_in_file(const char *path, const char *line)
@@ -155,13 +166,15 @@ int main(void)
         CHECK(write_file_atomic(cmd, ks_volume, sizeof(ks_volume) - 1, 0644) == 0);
         snprintf(cmd, sizeof(cmd), "%s/ks-base.image", q);
         CHECK(write_file_atomic(cmd, ks_image, sizeof(ks_image) - 1, 0644) == 0);
+        snprintf(cmd, sizeof(cmd), "%s/ks-net.network", q);
+        CHECK(write_file_atomic(cmd, ks_network, sizeof(ks_network) - 1, 0644) == 0);
         snprintf(cmd, sizeof(cmd), "%s/ks-reload@.container", q);
         CHECK(write_file_atomic(cmd, ks_reload, sizeof(ks_reload) - 1, 0644) == 0);
         if (shared) {
                 /* The corpus too, when it is there. */
                 snprintf(cmd, sizeof(cmd),
                          "cd '%s/quadlet-corpus' 2>/dev/null && for f in *.container *.volume "
-                         "*.image *.d; do ln -s \"$PWD/$f\" '%s/'; done",
+                         "*.image *.network *.d; do ln -s \"$PWD/$f\" '%s/'; done",
                          shared, q);
                 (void)system(cmd);
         }
@@ -173,6 +186,8 @@ int main(void)
         }
 
         snprintf(cmd, sizeof(cmd), "%s/ks-web.service", out);
+        CHECK(access(cmd, F_OK) == 0);
+        snprintf(cmd, sizeof(cmd), "%s/ks-net-network.service", out);
         CHECK(access(cmd, F_OK) == 0);
 
         snprintf(cmd, sizeof(cmd), "cd '%s' && find . -maxdepth 1 -name '*.service' -type f", out);

@@ -49,6 +49,31 @@ static void test_names(void)
         CHECK(!volume_spec_is_valid("../x:/data"));
         CHECK(!volume_spec_is_valid(":/data"));
 
+        CHECK(network_mode_is_valid("none") && network_mode_is_valid("host"));
+        CHECK(network_mode_is_valid("bridge") && network_mode_is_valid("systemd-app"));
+        CHECK(!network_mode_is_valid("") && !network_mode_is_valid("default"));
+        CHECK(!network_mode_is_valid("container:web") && !network_mode_is_valid("a/b"));
+        CHECK(!network_mode_is_valid("-x") && !network_mode_is_valid("a\nb"));
+        CHECK(network_name_is_plain("app") && !network_name_is_plain("bridge"));
+        CHECK(publish_spec_is_valid("80") && publish_spec_is_valid("8080:80"));
+        CHECK(publish_spec_is_valid("127.0.0.1:8080:80/tcp"));
+        CHECK(publish_spec_is_valid("127.0.0.1::80") && publish_spec_is_valid("53:53/udp"));
+        CHECK(publish_spec_is_valid("8080-8082:80-82"));
+        CHECK(!publish_spec_is_valid("") && !publish_spec_is_valid("0"));
+        CHECK(!publish_spec_is_valid("65536") && !publish_spec_is_valid("80/sctp"));
+        CHECK(!publish_spec_is_valid("a:b:c:80") && !publish_spec_is_valid(":80"));
+        CHECK(!publish_spec_is_valid("[::1]:80:80") && !publish_spec_is_valid("300.0.0.1:1:80"));
+        CHECK(!publish_spec_is_valid("90-80:80") && !publish_spec_is_valid("-80"));
+        CHECK(!publish_spec_is_valid("80 --privileged"));
+        CHECK(ip_address_is_valid("192.0.2.1") && ip_address_is_valid("2001:db8::1"));
+        CHECK(!ip_address_is_valid("dns.example") && !ip_address_is_valid(NULL));
+        CHECK(ipv4_address_is_valid("10.0.0.1") && !ipv4_address_is_valid("2001:db8::1"));
+        CHECK(dns_search_is_valid("example.test") && !dns_search_is_valid("a b"));
+        CHECK(dns_option_is_valid("ndots:2") && !dns_option_is_valid("x\ny"));
+        CHECK(add_host_is_valid("db:192.0.2.1") && add_host_is_valid("db:2001:db8::1"));
+        CHECK(!add_host_is_valid("db") && !add_host_is_valid(":1.2.3.4"));
+        CHECK(!add_host_is_valid("db:nowhere") && !add_host_is_valid("-x:1.2.3.4"));
+
         CHECK(restart_policy_from_string("always") == RESTART_ALWAYS);
         CHECK(restart_policy_from_string("sometimes") == _RESTART_INVALID);
         CHECK_STREQ(restart_policy_to_systemd(RESTART_UNLESS_STOPPED), "always");
@@ -126,6 +151,23 @@ static void test_hostile_json(void)
             "{\"name\":\"web\",\"id\":\""
             "0000000000000000000000000000000000000000000000000000000000000000\","
             "\"image\":\"x\",\"image_id\":\"y\",\"auto_remove\":\"yes\"}",
+            /* network settings berth-runtime must never see */
+            "{\"name\":\"web\",\"id\":\""
+            "0000000000000000000000000000000000000000000000000000000000000000\","
+            "\"image\":\"x\",\"image_id\":\"y\",\"network\":\"--privileged\"}",
+            "{\"name\":\"web\",\"id\":\""
+            "0000000000000000000000000000000000000000000000000000000000000000\","
+            "\"image\":\"x\",\"image_id\":\"y\",\"publish\":[\"80:80:80:80\"]}",
+            "{\"name\":\"web\",\"id\":\""
+            "0000000000000000000000000000000000000000000000000000000000000000\","
+            "\"image\":\"x\",\"image_id\":\"y\",\"ip\":\"10.0.0.300\"}",
+            "{\"name\":\"web\",\"id\":\""
+            "0000000000000000000000000000000000000000000000000000000000000000\","
+            "\"image\":\"x\",\"image_id\":\"y\",\"network\":\"host\","
+            "\"publish\":[\"80\"]}",
+            "{\"name\":\"web\",\"id\":\""
+            "0000000000000000000000000000000000000000000000000000000000000000\","
+            "\"image\":\"x\",\"image_id\":\"y\",\"add_host\":[\"x\"]}",
         };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 ContainerRecord *c = NULL;
@@ -197,6 +239,8 @@ static void test_argv(void)
             "/tmp",
             "--entrypoint",
             "/bin/env",
+            "--network",
+            "bridge",
             "--",
             "sh",
             "-c",
@@ -221,6 +265,42 @@ static void test_argv(void)
         CHECK(strv_contains(argv, "--rm"));
         CHECK(container_cleanup_argv(c, "/rt", "/st", &cleanup) == 0);
         CHECK(strv_contains(cleanup, "--rm"));
+
+        /* a named network and the container's place on it */
+        c->network = strdup("backend");
+        c->ip = strdup("10.91.0.7");
+        CHECK(strv_extend(&c->publish, "127.0.0.1:8080:80") == 0);
+        CHECK(strv_extend(&c->publish, "53:53/udp") == 0);
+        CHECK(strv_extend(&c->dns, "192.0.2.53") == 0);
+        CHECK(strv_extend(&c->dns_search, "example.test") == 0);
+        CHECK(strv_extend(&c->dns_option, "ndots:2") == 0);
+        CHECK(strv_extend(&c->add_host, "db.test:192.0.2.10") == 0);
+        strv_free(argv);
+        CHECK(container_runtime_argv(c, "/rt", "/st", &argv) == 0);
+        {
+                char line[1024] = "";
+                STRV_FOREACH (a, argv)
+                        snprintf(line + strlen(line), sizeof(line) - strlen(line), " %s", *a);
+                CHECK(strstr(line, " --rm --network backend --publish 127.0.0.1:8080:80 "
+                                   "--publish 53:53/udp --dns 192.0.2.53 --dns-search "
+                                   "example.test --dns-option ndots:2 --add-host "
+                                   "db.test:192.0.2.10 --ip 10.91.0.7 -- sh"));
+        }
+        {
+                /* and they survive the record file */
+                _cleanup_(container_record_freep) ContainerRecord *d = NULL;
+                _cleanup_free_ char *json = NULL;
+                CHECK(container_record_to_json(c, &json) == 0);
+                CHECK(container_record_from_json(json, &d) == 0);
+                CHECK_STREQ(d->network, "backend");
+                CHECK_STREQ(d->ip, "10.91.0.7");
+                CHECK_STREQ(d->publish[1], "53:53/udp");
+                CHECK_STREQ(d->add_host[0], "db.test:192.0.2.10");
+        }
+        /* publishing needs a network */
+        free(c->network);
+        c->network = strdup("none");
+        CHECK(container_record_network_error(c));
 
         CHECK(container_unit_name("web", "service", &unit) == 0);
         CHECK_STREQ(unit, "berth-web.service");
