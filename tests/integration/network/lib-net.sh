@@ -10,8 +10,6 @@
 
 REG=127.0.0.1:5000
 IMAGE=$REG/test/busybox:1
-# shellcheck disable=SC2034 # used by the tests
-NETNS_TOOL=$(conf BERTH_LIBEXECDIR)/berth-netns
 NET_RUN_DIR=$(conf BERTH_RUNDIR)/network
 
 net_require() {

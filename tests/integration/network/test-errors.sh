@@ -31,7 +31,8 @@ $status"
 before=$HARNESS_DIR/before
 net_snapshot >"$before"
 
-# A malformed PublishPort= (and a good one before it, which must not stay).
+# A malformed PublishPort= (and a good one before it, which must not stay),
+# and a network that does not exist.
 declare_container badport "$IDLE_EXEC" PublishPort=18080:80 PublishPort=8080:80/sctp
 declare_container unknown "$IDLE_EXEC" Network=nosuch PublishPort=18083:80
 harness_run systemctl daemon-reload
@@ -49,13 +50,13 @@ expect_start_failure taken.service "PublishPort=18085:80: host port 18085/tcp is
 harness_run systemctl stop squatter.service
 
 # An exhausted subnet: a /30 has room for one container.
-harness_run "$NETNS_TOOL" create tiny --subnet 10.94.0.0/30 || fail "berth-netns create tiny failed"
-declare_container one "$IDLE_EXEC" Network=tiny
-declare_container two "$IDLE_EXEC" Network=tiny PublishPort=18089:80
+printf '[Network]\nSubnet=10.94.0.0/30\nNetworkDeleteOnStop=yes\n' | declare_file tiny.network
+declare_container one "$IDLE_EXEC" Network=tiny.network
+declare_container two "$IDLE_EXEC" Network=tiny.network PublishPort=18089:80
 harness_run systemctl daemon-reload
 start_unit one.service
 net_snapshot >"$HARNESS_DIR/one"
-expect_start_failure two.service "Network=tiny: no free address left in subnet 10.94.0.0/30" \
+expect_start_failure two.service "Network=systemd-tiny: no free address left in subnet 10.94.0.0/30" \
         "$HARNESS_DIR/one"
 # Once the address is free again, the same declaration starts.
 harness_run systemctl stop one.service
@@ -64,6 +65,6 @@ addr=$(in_ctr two.service ip -4 -o addr show dev eth0) || fail "no eth0 in two"
 [[ $addr == *" 10.94.0.2/30 "* ]] || fail "two did not get the freed address: $addr"
 harness_run systemctl stop two.service
 
-harness_run "$NETNS_TOOL" remove tiny || fail "berth-netns remove tiny failed"
+harness_run systemctl stop tiny-network.service
 assert_same_state "$before" "at the end"
 echo ok

@@ -1,8 +1,8 @@
 #!/bin/bash
-# Network=none gives a container only lo (up, no other link), and so does
-# a .container without Network=; Network=host shows exactly the host's
-# links, including one the test adds. Neither touches berth's bridge, rules
-# or allocations.
+# Network=none gives a container only lo (up, no other link); Network=host
+# shows exactly the host's links, including one the test adds. Neither
+# touches berth's bridge, rules or allocations. A .container without
+# Network= is on the default bridge.
 set -euo pipefail
 # shellcheck disable=SC1091
 . "$SOURCE_DIR/tests/integration/network/lib-net.sh"
@@ -19,16 +19,14 @@ declare_container isolated Network=none "$IDLE_EXEC"
 declare_container plain "$IDLE_EXEC"
 declare_container hostnet Network=host "$IDLE_EXEC"
 harness_run systemctl daemon-reload
-start_unit isolated.service plain.service hostnet.service
+start_unit isolated.service hostnet.service
 
 links() { sed -E 's/^[0-9]+: ([^:@]+).*/\1/' | sort | tr '\n' ' '; }
-for u in isolated plain; do
-        out=$(in_ctr "$u.service" ip -o link) || fail "ip link in $u failed"
-        [ "$(links <<<"$out")" = "lo " ] || fail "$u: links other than lo: $out"
-        [[ $out == *"<LOOPBACK,UP,LOWER_UP>"* ]] || fail "$u: lo is not up: $out"
-        out=$(in_ctr "$u.service" ip -4 -o addr) || fail "ip addr in $u failed"
-        [[ $out == *"lo"*"inet 127.0.0.1/8"* && $out != *eth0* ]] || fail "$u: unexpected addresses: $out"
-done
+out=$(in_ctr isolated.service ip -o link) || fail "ip link in isolated failed"
+[ "$(links <<<"$out")" = "lo " ] || fail "Network=none: links other than lo: $out"
+[[ $out == *"<LOOPBACK,UP,LOWER_UP>"* ]] || fail "Network=none: lo is not up: $out"
+out=$(in_ctr isolated.service ip -4 -o addr) || fail "ip addr in isolated failed"
+[[ $out == *"lo"*"inet 127.0.0.1/8"* && $out != *eth0* ]] || fail "Network=none: unexpected addresses: $out"
 
 host=$(harness_run ip -o link | links)
 out=$(in_ctr hostnet.service ip -o link) || fail "ip link in hostnet failed"
@@ -39,7 +37,14 @@ hostns=$(harness_run readlink /proc/1/ns/net)
 ctrns=$(harness_run readlink "/proc/$(main_pid hostnet.service)/ns/net")
 [ "$hostns" = "$ctrns" ] || fail "Network=host runs in $ctrns, the host is $hostns"
 
-assert_same_state "$before" "while none, plain and host containers run"
+assert_same_state "$before" "while none and host containers run"
+
+start_unit plain.service
+out=$(in_ctr plain.service ip -o link) || fail "ip link in plain failed"
+[ "$(links <<<"$out")" = "eth0 lo " ] || fail "without Network=: links are $(links <<<"$out")"
+out=$(in_ctr plain.service ip -4 -o addr show dev eth0) || fail "ip addr in plain failed"
+[[ $out == *" 10.90.0."* ]] || fail "without Network=: not on the default bridge: $out"
+
 harness_run systemctl stop isolated.service plain.service hostnet.service
 assert_same_state "$before" "after the stops"
 echo ok

@@ -1,8 +1,10 @@
 #!/bin/bash
-# Two declared containers on one named network (Network=NAME, made with
-# berth-netns create) reach each other by container name, whichever started
-# first; a stopped peer leaves the other's /etc/hosts. DNS= and AddHost= end
-# up in the container's resolv.conf and hosts, /etc/hostname is its name.
+# Two declared containers on one declared network (backend.network,
+# Network=backend.network) reach each other by container name, whichever
+# started first; a stopped peer leaves the other's /etc/hosts, and a
+# restarted one (same address, new veth) is reachable again at once. DNS=
+# and AddHost= end up in the container's resolv.conf and hosts,
+# /etc/hostname is its name. NetworkDeleteOnStop= removes the network.
 set -euo pipefail
 # shellcheck disable=SC1091
 . "$SOURCE_DIR/tests/integration/network/lib-net.sh"
@@ -11,11 +13,9 @@ net_boot
 
 before=$HARNESS_DIR/before
 net_snapshot >"$before"
-harness_run "$NETNS_TOOL" create backend --subnet 10.95.7.0/24 ||
-        fail "berth-netns create backend failed"
-
-declare_container alpha ContainerName=alpha Network=backend "$(httpd_exec alpha-here)"
-declare_container beta ContainerName=beta Network=backend "$(httpd_exec beta-here)" \
+printf '[Network]\nSubnet=10.95.7.0/24\nNetworkDeleteOnStop=yes\n' | declare_file backend.network
+declare_container alpha ContainerName=alpha Network=backend.network "$(httpd_exec alpha-here)"
+declare_container beta ContainerName=beta Network=backend.network "$(httpd_exec beta-here)" \
         DNS=192.0.2.53 DNSSearch=corp.test AddHost=db.test:192.0.2.10
 harness_run systemctl daemon-reload
 start_unit alpha.service
@@ -48,7 +48,9 @@ start_unit beta.service
 out=$(fetch alpha.service http://beta/index.html) || fail "alpha -> restarted beta got no answer"
 [ "$out" = beta-here ] || fail "alpha -> restarted beta: unexpected reply '$out'"
 
-harness_run systemctl stop alpha.service beta.service
-harness_run "$NETNS_TOOL" remove backend || fail "berth-netns remove backend failed"
+harness_run systemctl stop alpha.service beta.service backend-network.service
+if harness_run test -e "$STATEDIR/networks/systemd-backend.json"; then
+        fail "NetworkDeleteOnStop=yes left the network's configuration"
+fi
 assert_same_state "$before" "after the stops"
 echo ok
