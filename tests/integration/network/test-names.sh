@@ -4,7 +4,8 @@
 # started first; a stopped peer leaves the other's /etc/hosts, and a
 # restarted one (same address, new veth) is reachable again at once. DNS=
 # and AddHost= end up in the container's resolv.conf and hosts,
-# /etc/hostname is its name. NetworkDeleteOnStop= removes the network.
+# /etc/hostname is its name. A container of `berthctl run -d --network` is
+# their peer too. NetworkDeleteOnStop= removes the network.
 set -euo pipefail
 # shellcheck disable=SC1091
 . "$SOURCE_DIR/tests/integration/network/lib-net.sh"
@@ -47,6 +48,19 @@ fi
 start_unit beta.service
 out=$(fetch alpha.service http://beta/index.html) || fail "alpha -> restarted beta got no answer"
 [ "$out" = beta-here ] || fail "alpha -> restarted beta: unexpected reply '$out'"
+
+# A container run with berthctl on the same network is a peer like the
+# declared ones, both ways.
+harness_run berthctl run -d --rm --name gamma --network systemd-backend "$IMAGE" \
+        sh -c 'mkdir -p /www && echo gamma-here >/www/index.html && exec httpd -f -p 80 -h /www' >/dev/null ||
+        fail "berthctl run -d --network systemd-backend failed"
+out=$(fetch alpha.service http://gamma/index.html) || fail "alpha -> http://gamma got no answer"
+[ "$out" = gamma-here ] || fail "alpha -> gamma: unexpected reply '$out'"
+out=$(harness_run berthctl exec gamma busybox timeout 5 busybox wget -q -O - http://alpha/index.html) ||
+        fail "gamma -> http://alpha got no answer"
+[ "$out" = alpha-here ] || fail "gamma -> alpha: unexpected reply '$out'"
+harness_run berthctl stop gamma >/dev/null || fail "berthctl stop gamma failed"
+harness_wait 30 sh -c '! berthctl inspect gamma >/dev/null 2>&1' || fail "gamma was not removed (--rm)"
 
 harness_run systemctl stop alpha.service beta.service backend-network.service
 if harness_run test -e "$STATEDIR/networks/systemd-backend.json"; then
