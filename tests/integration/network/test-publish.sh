@@ -3,7 +3,8 @@
 # the host via 127.0.0.1:PORT, from another host (a namespace on a veth
 # link) via the host's address on that link, and from another container
 # through the host's addresses (hairpin). A port bound to 127.0.0.1 answers
-# only there. After the stop nothing answers and nothing is left.
+# only there; berthctl run -d -p publishes alike. After the stops nothing
+# answers and nothing is left.
 set -euo pipefail
 # shellcheck disable=SC1091
 . "$SOURCE_DIR/tests/integration/network/lib-net.sh"
@@ -45,6 +46,15 @@ out=$(fetch client.service "http://$gw:18080/index.html") ||
 out=$(fetch web.service http://198.51.100.1:18080/index.html) ||
         fail "container -> itself via the host got no answer"
 [ "$out" = web-says-hi ] || fail "container -> itself: unexpected reply '$out'"
+
+# berthctl run -p publishes the same way.
+harness_run berthctl run -d --rm --name adhoc -p 18090:80 "$IMAGE" \
+        sh -c 'mkdir -p /www && echo adhoc-here >/www/index.html && exec httpd -f -p 80 -h /www' >/dev/null ||
+        fail "berthctl run -d -p 18090:80 failed"
+out=$(fetch netns:remote http://198.51.100.1:18090/index.html) ||
+        fail "other host -> 198.51.100.1:18090 (berthctl run -p) got no answer"
+[ "$out" = adhoc-here ] || fail "other host -> 198.51.100.1:18090: unexpected reply '$out'"
+harness_run berthctl stop adhoc >/dev/null || fail "berthctl stop adhoc failed"
 
 harness_run systemctl stop web.service client.service
 if harness_run timeout 3 busybox wget -q -O - http://127.0.0.1:18080/ 2>/dev/null; then
