@@ -134,6 +134,12 @@ net_snapshot() {
                 if [ -d "$1" ]; then find "$1" -type f ! -name lock | sort; fi' "$NET_RUN_DIR"
 }
 
+# net_baseline: records the state the test must return to in $NET_BEFORE.
+net_baseline() {
+        NET_BEFORE=$HARNESS_DIR/before
+        net_snapshot >"$NET_BEFORE"
+}
+
 # assert_same_state BEFORE-FILE WHAT: the state now equals BEFORE-FILE.
 assert_same_state() {
         local now

@@ -11,8 +11,7 @@ set -euo pipefail
 net_require
 net_boot
 
-before=$HARNESS_DIR/before
-net_snapshot >"$before"
+net_baseline
 
 declare_container web "$(httpd_exec cycling)" PublishPort=18080:80 PublishPort=127.0.0.1:18081:81/udp
 declare_container anchor "$IDLE_EXEC" PublishPort=18000:80
@@ -38,7 +37,7 @@ out=$(fetch host http://127.0.0.1:18080/index.html) || fail "the published port 
 [ "$out" = cycling ] || fail "unexpected reply '$out'"
 harness_run systemctl stop web.service
 cycles 24 10.90.0.2 || fail "cycles alone on the bridge"
-assert_same_state "$before" "after 25 cycles alone"
+assert_same_state "$NET_BEFORE" "after 25 cycles alone"
 
 start_unit anchor.service
 with_anchor=$HARNESS_DIR/with-anchor
@@ -68,5 +67,5 @@ fi
 harness_run systemctl reset-failed victim.service
 
 harness_run systemctl stop anchor.service
-assert_same_state "$before" "after all stops"
+assert_same_state "$NET_BEFORE" "after all stops"
 echo ok

@@ -28,16 +28,15 @@ $status"
         harness_run systemctl reset-failed "$unit"
 }
 
-before=$HARNESS_DIR/before
-net_snapshot >"$before"
+net_baseline
 
 # A malformed PublishPort= (and a good one before it, which must not stay),
 # and a network that does not exist.
 declare_container badport "$IDLE_EXEC" PublishPort=18080:80 PublishPort=8080:80/sctp
 declare_container unknown "$IDLE_EXEC" Network=nosuch PublishPort=18083:80
 harness_run systemctl daemon-reload
-expect_start_failure badport.service "PublishPort=8080:80/sctp" "$before"
-expect_start_failure unknown.service "Network=nosuch" "$before"
+expect_start_failure badport.service "PublishPort=8080:80/sctp" "$NET_BEFORE"
+expect_start_failure unknown.service "Network=nosuch" "$NET_BEFORE"
 
 # A host port another process listens on.
 harness_run systemd-run --quiet --unit=squatter busybox httpd -f -p 18085 -h /tmp
@@ -66,5 +65,5 @@ addr=$(in_ctr two.service ip -4 -o addr show dev eth0) || fail "no eth0 in two"
 harness_run systemctl stop two.service
 
 harness_run systemctl stop tiny-network.service
-assert_same_state "$before" "at the end"
+assert_same_state "$NET_BEFORE" "at the end"
 echo ok

@@ -12,8 +12,7 @@ net_boot
 # A link only the host has, so that "the host's interfaces" means something.
 harness_run ip link add berth-probe0 type veth peer name berth-probe1 || fail "cannot add a veth pair"
 harness_run ip link set berth-probe0 up
-before=$HARNESS_DIR/before
-net_snapshot >"$before"
+net_baseline
 
 declare_container isolated Network=none "$IDLE_EXEC"
 declare_container plain "$IDLE_EXEC"
@@ -37,7 +36,7 @@ hostns=$(harness_run readlink /proc/1/ns/net)
 ctrns=$(harness_run readlink "/proc/$(main_pid hostnet.service)/ns/net")
 [ "$hostns" = "$ctrns" ] || fail "Network=host runs in $ctrns, the host is $hostns"
 
-assert_same_state "$before" "while none and host containers run"
+assert_same_state "$NET_BEFORE" "while none and host containers run"
 
 start_unit plain.service
 out=$(in_ctr plain.service ip -o link) || fail "ip link in plain failed"
@@ -46,5 +45,5 @@ out=$(in_ctr plain.service ip -4 -o addr show dev eth0) || fail "ip addr in plai
 [[ $out == *" 10.90.0."* ]] || fail "without Network=: not on the default bridge: $out"
 
 harness_run systemctl stop isolated.service plain.service hostnet.service
-assert_same_state "$before" "after the stops"
+assert_same_state "$NET_BEFORE" "after the stops"
 echo ok

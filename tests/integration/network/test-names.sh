@@ -12,8 +12,7 @@ set -euo pipefail
 net_require
 net_boot
 
-before=$HARNESS_DIR/before
-net_snapshot >"$before"
+net_baseline
 printf '[Network]\nSubnet=10.95.7.0/24\nNetworkDeleteOnStop=yes\n' | declare_file backend.network
 declare_container alpha ContainerName=alpha Network=backend.network "$(httpd_exec alpha-here)"
 declare_container beta ContainerName=beta Network=backend.network "$(httpd_exec beta-here)" \
@@ -66,5 +65,5 @@ harness_run systemctl stop alpha.service beta.service backend-network.service
 if harness_run test -e "$STATEDIR/networks/systemd-backend.json"; then
         fail "NetworkDeleteOnStop=yes left the network's configuration"
 fi
-assert_same_state "$before" "after the stops"
+assert_same_state "$NET_BEFORE" "after the stops"
 echo ok

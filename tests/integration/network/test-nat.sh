@@ -30,8 +30,7 @@ harness_wait 15 ip netns exec outside busybox wget -q -O /dev/null http://203.0.
 routes=$(harness_run ip -n outside route)
 [[ $routes != *default* && $routes != *10.90.* ]] || fail "the outside namespace has a route back: $routes"
 
-before=$HARNESS_DIR/before
-net_snapshot >"$before"
+net_baseline
 
 # The container fetches by itself and reports in its journal, as an app would.
 declare_container fetcher Network=bridge \
@@ -51,5 +50,5 @@ resolv=$(in_ctr fetcher.service cat /etc/resolv.conf)
         fail "the container's resolv.conf lacks the host's servers: $resolv"
 
 harness_run systemctl stop fetcher.service
-assert_same_state "$before" "after the stop"
+assert_same_state "$NET_BEFORE" "after the stop"
 echo ok

@@ -12,8 +12,7 @@ net_require
 net_boot
 
 other_host remote 198.51.100
-before=$HARNESS_DIR/before
-net_snapshot >"$before"
+net_baseline
 
 declare_container web "$(httpd_exec web-says-hi)" PublishPort=18080:80 \
         PublishPort=127.0.0.1:18081:80
@@ -60,5 +59,5 @@ harness_run systemctl stop web.service client.service
 if harness_run timeout 3 busybox wget -q -O - http://127.0.0.1:18080/ 2>/dev/null; then
         fail "127.0.0.1:18080 still answers after the stop"
 fi
-assert_same_state "$before" "after stopping the containers"
+assert_same_state "$NET_BEFORE" "after stopping the containers"
 echo ok
