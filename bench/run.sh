@@ -54,23 +54,38 @@ if ! out=$(harness_run podman run --rm --network none --ulimit host "$podman_ima
         podman_ok=0
 fi
 
+harness_sh 'printf "[Service]\nType=oneshot\nExecStart=/bin/true\n" >/etc/systemd/system/bench-true.service'
+harness_run systemctl daemon-reload
+
 # warm up, then alternate; each sample is one full command, in ns
 harness_sh '
-        b() { berthctl run --rm 127.0.0.1:5000/bench/busybox:latest /bin/true; }
+        img=127.0.0.1:5000/bench/busybox:latest
+        b() { berthctl run --rm "$img" /bin/true; }
         p() { podman run --rm --network none --ulimit host "$1" /bin/true; }
+        t() { s=$(date +%s%N); "$@" >/dev/null; e=$(date +%s%N); echo "$((e - s))"; }
         b || { echo "berthctl run failed" >&2; exit 1; }
         for i in $(seq "$2"); do
-                s=$(date +%s%N); b; e=$(date +%s%N); echo "berth $((e - s))"
-                [ "$3" = 1 ] || continue
-                s=$(date +%s%N); p "$1" >/dev/null; e=$(date +%s%N); echo "podman $((e - s))"
+                echo "berth $(t b)"
+                [ "$3" = 0 ] || echo "podman $(t p "$1")"
+                echo "scope $(t systemd-run --quiet --scope /bin/true)"
+                echo "oneshot $(t systemctl start bench-true.service)"
+                echo "runtime $(t '"$HARNESS_BERTH_RUNTIME"' run --rm --image "$img" -- /bin/true)"
+                echo "true $(t /bin/true)"
         done' "$podman_image" "$rounds" "$podman_ok" >"$work/samples"
 
 median() { grep "^$1 " "$work/samples" | awk '{print $2}' | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 b=$(median berth)
 if [ "$podman_ok" = 1 ]; then p=$(median podman); else p=213000000; fi
-awk -v b="$b" -v p="$p" -v n="$rounds" -v ok="$podman_ok" 'BEGIN {
+awk -v b="$b" -v p="$p" -v n="$rounds" -v ok="$podman_ok" -v sc="$(median scope)" \
+        -v os="$(median oneshot)" -v rt="$(median runtime)" -v tr="$(median true)" 'BEGIN {
         printf "rounds:              %d, taking turns\n", n
         printf "berthctl run --rm:   %.1f ms (median)\n", b / 1e6
         printf "podman run --rm:     %.1f ms (%s)\n", p / 1e6, ok ? "median" : "reference"
         printf "ratio:               %.3f x podman (budget 0.05)\n", b / p
+        printf "floors, same turns:\n"
+        printf "  systemd-run --scope /bin/true:      %.1f ms\n", sc / 1e6
+        printf "  systemctl start (oneshot true):     %.1f ms\n", os / 1e6
+        printf "  berth-runtime run --rm (no scope):  %.1f ms\n", rt / 1e6
+        printf "  /bin/true:                          %.1f ms\n", tr / 1e6
+        printf "berthctl run / systemd-run --scope:   %.2f\n", b / sc
 }'

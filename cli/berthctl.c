@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* berthctl: the command-line client of berthd (org.berth1). */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "berthctl.h"
 #include "log.h"
@@ -48,6 +50,23 @@ static void help(void)
         printf("\nSee berthctl(1) and \"berthctl COMMAND --help\".\n");
 }
 
+int stdin_from_null(void)
+{
+        int fd = open("/dev/null", O_RDONLY);
+
+        if (fd == STDIN_FILENO)
+                return 0;
+        if (fd < 0 || dup2(fd, STDIN_FILENO) < 0) {
+                int r = -errno;
+                fprintf(stderr, "berthctl: cannot detach stdin: %m\n");
+                if (fd >= 0)
+                        close(fd);
+                return r;
+        }
+        close(fd);
+        return 0;
+}
+
 static int exit_code(int r)
 {
         if (r >= 0)
@@ -80,7 +99,9 @@ int main(int argc, char **argv)
         Ctl ctl = {.ask_password = true};
         int c, r;
 
-        setlocale(LC_ALL, "");
+        /* only the character set matters (table widths); the other
+         * categories would cost a dozen file reads on every run */
+        setlocale(LC_CTYPE, "");
         log_setup("berthctl", LOG_TARGET_STDERR);
         /* "+": options after the command belong to the command */
         while ((c = getopt_long(argc, argv, "+h", options, NULL)) >= 0)

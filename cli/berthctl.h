@@ -29,6 +29,9 @@ int ctl_call(Ctl *ctl, const char *method, sd_bus_message **reply, const char *w
 int ctl_new_call(Ctl *ctl, const char *method, sd_bus_message **ret);
 int ctl_send(Ctl *ctl, sd_bus_message *m, sd_bus_message **reply, const char *what);
 
+/* Without -i a container's stdin is /dev/null, as with docker. */
+int stdin_from_null(void);
+
 /* verbs, by file */
 int verb_images(Ctl *ctl, int argc, char **argv);
 int verb_rmi(Ctl *ctl, int argc, char **argv);

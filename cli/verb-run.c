@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -286,6 +287,11 @@ static int parse_run_args(int argc, char **argv, const char *verb, RunArgs *a)
                 fprintf(stderr, "berthctl: %s: no image given\n", verb);
                 return -EINVAL;
         }
+        if (a->detach && (a->tty || a->interactive)) {
+                /* a unit's stdin is /dev/null and berth has no attach */
+                fprintf(stderr, "berthctl: -i and -t need the foreground; drop -d\n");
+                return -EINVAL;
+        }
         if (a->rec->auto_remove && a->rec->restart != RESTART_NO) {
                 fprintf(stderr, "berthctl: --rm and --restart exclude each other\n");
                 return -EINVAL;
@@ -469,6 +475,27 @@ static int run_detached(Ctl *ctl, RunArgs *a)
         return 0;
 }
 
+/* "RUNTIME run --tty …": an option of the verb, so before any "--". */
+static int argv_add_tty(char ***argv)
+{
+        size_t n = strv_length(*argv);
+        char **l, *s;
+
+        assert(n >= 2);
+        s = strdup("--tty");
+        if (!s)
+                return -ENOMEM;
+        l = realloc(*argv, (n + 2) * sizeof(char *));
+        if (!l) {
+                free(s);
+                return -ENOMEM;
+        }
+        memmove(l + 3, l + 2, (n - 2 + 1) * sizeof(char *));
+        l[2] = s;
+        *argv = l;
+        return 0;
+}
+
 static int run_foreground(Ctl *ctl, RunArgs *a)
 {
         _cleanup_strv_free_ char **argv = NULL;
@@ -493,6 +520,10 @@ static int run_foreground(Ctl *ctl, RunArgs *a)
                         return r;
         }
         r = container_runtime_argv(a->rec, runtime, getenv("BERTH_STATE_DIR"), &argv);
+        if (r >= 0 && a->tty)
+                r = argv_add_tty(&argv);
+        if (r >= 0 && !a->interactive)
+                r = stdin_from_null();
         if (r < 0)
                 return r;
         r = container_unit_name(a->rec->name, "scope", &unit);

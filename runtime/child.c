@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "child-steps.h"
+#include "console.h"
 #include "log.h"
 #include "netattach.h"
 #include "spawn.h"
@@ -214,6 +215,22 @@ static int setup_process(Container *c)
         return 0;
 }
 
+/* After the user is known (the pty is handed to it) and before the uid
+ * switch; only the init can open its devpts instance's ptmx. */
+static int setup_console(Container *c, SpawnContext *ctx)
+{
+        _cleanup_close_ int master = -EBADF;
+        int r;
+
+        r = console_open_master(&master);
+        if (r >= 0)
+                r = console_attach_slave(master, c->uid);
+        if (r >= 0)
+                r = console_send(ctx->console_fd, master);
+        ctx->console_fd = safe_close(ctx->console_fd);
+        return r;
+}
+
 static int wait_for_start(SpawnContext *ctx)
 {
         int32_t ready = SPAWN_READY;
@@ -286,6 +303,8 @@ _noreturn_ void child_main(Container *c, SpawnContext *ctx)
                 r = setup_container_side(c, ctx);
         if (r >= 0)
                 r = setup_process(c);
+        if (r >= 0 && ctx->console_fd >= 0)
+                r = setup_console(c, ctx);
         if (r >= 0)
                 r = find_executable(c->args[0], strv_env_get(c->env, "PATH"), exe, sizeof(exe));
         if (r >= 0 && ctx->exec_fifo_fd >= 0)

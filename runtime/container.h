@@ -124,6 +124,7 @@ typedef struct Container {
         bool init;   /* a minimal init as PID 1 that reaps and forwards signals */
         bool notify; /* the app sends READY=1: NOTIFY_SOCKET goes into the container */
         bool remove; /* --rm */
+        bool tty;    /* --tty: a pty of the container's devpts on stdio, see console.h */
 } Container;
 
 Container *container_new(void);

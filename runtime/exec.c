@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "child-steps.h"
+#include "console.h"
 #include "handoff.h"
 #include "log.h"
 #include "parse-util.h"
@@ -170,12 +171,14 @@ static _noreturn_ void exec_child(InitInfo *info, int cwd_fd, char **argv, Secco
 
 int verb_exec(int argc, char **argv)
 {
-        static const struct option options[] = {{"help", no_argument, NULL, 'h'},
-                                                {"name", required_argument, NULL, 'n'},
-                                                {"pid", required_argument, NULL, 'p'},
-                                                {}};
+        static const struct option options[] = {
+            {"help", no_argument, NULL, 'h'},      {"name", required_argument, NULL, 'n'},
+            {"pid", required_argument, NULL, 'p'}, {"env", required_argument, NULL, 'e'},
+            {"tty", no_argument, NULL, 't'},       {}};
         _cleanup_(seccomp_program_freep) SeccompProgram *seccomp = NULL;
-        _cleanup_close_ int pidfd = -EBADF, cwd_fd = -EBADF;
+        _cleanup_close_ int pidfd = -EBADF, cwd_fd = -EBADF, master = -EBADF;
+        _cleanup_strv_free_ char **extra_env = NULL;
+        bool tty = false;
         const char *pid_s = getenv("MAINPID");
         InitInfo info = {};
         char path[64];
@@ -185,13 +188,25 @@ int verb_exec(int argc, char **argv)
         int opt, r, flags;
 
         optind = 0;
-        while ((opt = getopt_long(argc, argv, "+h", options, NULL)) >= 0)
+        while ((opt = getopt_long(argc, argv, "+he:t", options, NULL)) >= 0)
                 switch (opt) {
                 case 'h':
-                        printf("Usage: berth-runtime exec [--name NAME] [--pid PID] -- COMMAND "
-                               "[ARG...]\n\nRuns COMMAND in the container whose init is PID "
-                               "(default: $MAINPID, as systemd sets it for ExecReload=).\n");
+                        printf("Usage: berth-runtime exec [--name NAME] [--pid PID] [--env K=V] "
+                               "[--tty] -- COMMAND [ARG...]\n\nRuns COMMAND in the container "
+                               "whose init is PID (default: $MAINPID, as systemd sets it for "
+                               "ExecReload=).\n");
                         return 0;
+                case 'e':
+                        if (optarg[0] == '=' || !strchr(optarg, '=')) {
+                                log_error("--env %s: expected KEY=VALUE", optarg);
+                                return 2;
+                        }
+                        if (strv_extend(&extra_env, optarg) < 0)
+                                return log_oom(), 1;
+                        break;
+                case 't':
+                        tty = true;
+                        break;
                 case 'n':
                         if (!container_name_is_valid(optarg)) {
                                 log_error("--name %s: not a valid container name", optarg);
@@ -221,6 +236,9 @@ int verb_exec(int argc, char **argv)
                 r = read_environ(pid, &info.env);
         if (r >= 0)
                 r = check_container_init(pid, info.env);
+        STRV_FOREACH (e, extra_env)
+                if (r >= 0 && strv_env_set(&info.env, *e) < 0)
+                        r = log_oom();
         if (r < 0)
                 goto out;
         if (info.seccomp) {
@@ -241,6 +259,9 @@ int verb_exec(int argc, char **argv)
                 r = log_error_errno(errno, "join the namespaces of process %u", pid);
                 goto out;
         }
+        /* the container's own devpts, now that we see its mount tree */
+        if (tty && (r = console_open_master(&master)) < 0)
+                goto out;
 
         spawn_forward_signals(&fwd);
         sigprocmask(SIG_BLOCK, &fwd, &old);
@@ -251,11 +272,14 @@ int verb_exec(int argc, char **argv)
         }
         if (child == 0) {
                 sigprocmask(SIG_SETMASK, &old, NULL);
+                if (master >= 0 && console_attach_slave(master, info.uid) < 0)
+                        _exit(126);
                 exec_child(&info, cwd_fd, argv + optind, seccomp);
         }
         {
                 _cleanup_close_ int child_fd = (int)syscall(SYS_pidfd_open, child, 0);
-                r = foreground_wait(child, child_fd);
+                r = master >= 0 ? console_relay(master, child, child_fd)
+                                : foreground_wait(child, child_fd);
         }
 out:
         strv_free(info.env);

@@ -50,6 +50,7 @@ void run_help(void)
             "  --dns IP  --dns-search DOMAIN  --dns-option OPT  --add-host NAME:IP\n"
             "  --network-run-dir DIR  network state (default " BERTH_RUNDIR "/network)\n"
             "  --notify               the app sends READY=1 itself\n"
+            "  -t --tty               give the container a pty (foreground only)\n"
             "  -b --bundle DIR        run an OCI bundle: run --bundle DIR ID\n");
 }
 

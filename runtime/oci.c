@@ -195,7 +195,7 @@ static int oci_create(const OciArgs *a, SpawnWait wait, pid_t *ret_pid, int *ret
                         goto fail;
                 }
         }
-        r = container_spawn(c, wait, fifo_fd, ret_pid, ret_pidfd, ret_status_fd);
+        r = container_spawn(c, wait, fifo_fd, -EBADF, ret_pid, ret_pidfd, ret_status_fd);
         if (r < 0)
                 goto fail;
         r = state_write(a, *ret_pid, bundle);

@@ -7,11 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "console.h"
 #include "fileio.h"
 #include "handoff.h"
 #include "layer.h"
@@ -550,6 +552,7 @@ static const struct option run_options[] = {
     {"init", no_argument, NULL, ARG_INIT},
     {"upper", required_argument, NULL, ARG_UPPER},
     {"rm", no_argument, NULL, ARG_RM},
+    {"tty", no_argument, NULL, 't'},
     {"pull", required_argument, NULL, ARG_PULL},
     {"label", required_argument, NULL, ARG_LABEL},
     {"annotation", required_argument, NULL, ARG_ANNOTATION},
@@ -560,7 +563,7 @@ static int parse_run_args(int argc, char **argv, Container *c, RunArgs *a)
         int opt, r = 0;
 
         optind = 0;
-        while ((opt = getopt_long(argc, argv, "+he:u:w:v:p:", run_options, NULL)) >= 0) {
+        while ((opt = getopt_long(argc, argv, "+he:u:w:v:p:t", run_options, NULL)) >= 0) {
                 switch (opt) {
                 case 'h':
                         run_help();
@@ -717,6 +720,9 @@ static int parse_run_args(int argc, char **argv, Container *c, RunArgs *a)
                 case ARG_RM:
                         c->remove = true;
                         break;
+                case 't':
+                        c->tty = true;
+                        break;
                 default:
                         return -EINVAL;
                 }
@@ -842,7 +848,8 @@ static bool is_oci_run(int argc, char **argv)
 int verb_run(int argc, char **argv, const char *oci_root)
 {
         _cleanup_(container_freep) Container *c = NULL;
-        _cleanup_close_ int pidfd = -EBADF, status_fd = -EBADF;
+        _cleanup_close_ int pidfd = -EBADF, status_fd = -EBADF, master = -EBADF;
+        _cleanup_close_pair_ int console[2] = {-EBADF, -EBADF};
         bool fresh = false, foreground;
         pid_t pid;
         int r;
@@ -861,8 +868,16 @@ int verb_run(int argc, char **argv, const char *oci_root)
                 return 1;
 
         foreground = !handoff_wanted();
-        r = container_spawn(c, foreground ? SPAWN_WAIT_NONE : SPAWN_WAIT_EXEC, -EBADF, &pid, &pidfd,
-                            &status_fd);
+        if (c->tty && !foreground) {
+                /* the master would close with us, hanging up the container */
+                log_error("--tty needs the foreground: a unit's runtime hands over and exits");
+                return 2;
+        }
+        if (c->tty && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, console) < 0)
+                return log_error_errno(errno, "create the console socket"), 1;
+        r = container_spawn(c, foreground ? SPAWN_WAIT_NONE : SPAWN_WAIT_EXEC, -EBADF, console[1],
+                            &pid, &pidfd, &status_fd);
+        console[1] = safe_close(console[1]);
         if (r < 0)
                 return 1;
         (void)layer_dir_write_metadata(c);
@@ -871,7 +886,11 @@ int verb_run(int argc, char **argv, const char *oci_root)
                 r = handoff_to_systemd(pid, c->notify);
                 return r < 0 ? 1 : 0;
         }
-        r = foreground_wait(pid, pidfd);
+        /* no pty when the start failed before passing it: just reap */
+        if (c->tty && console_receive(console[0], &master) >= 0)
+                r = console_relay(master, pid, pidfd);
+        else
+                r = foreground_wait(pid, pidfd);
         if (container_spawn_result(c, status_fd) < 0)
                 return 1;
         /* Nobody runs `cleanup` after a foreground run. */

@@ -192,13 +192,16 @@ int container_spawn_result(Container *c, int status_fd)
         return v;
 }
 
-int container_spawn(Container *c, SpawnWait wait, int exec_fifo_fd, pid_t *ret_pid, int *ret_pidfd,
-                    int *ret_status_fd)
+int container_spawn(Container *c, SpawnWait wait, int exec_fifo_fd, int console_fd, pid_t *ret_pid,
+                    int *ret_pidfd, int *ret_status_fd)
 {
         _cleanup_(seccomp_program_freep) SeccompProgram *seccomp = NULL;
         _cleanup_free_ char *target = NULL;
         _cleanup_close_pair_ int pipe_fds[2] = {-EBADF, -EBADF}, net_fds[2] = {-EBADF, -EBADF};
-        SpawnContext ctx = {.exec_fifo_fd = exec_fifo_fd, .notify_fd = -EBADF, .net_fd = -EBADF};
+        SpawnContext ctx = {.exec_fifo_fd = exec_fifo_fd,
+                            .notify_fd = -EBADF,
+                            .net_fd = -EBADF,
+                            .console_fd = console_fd};
         struct clone_args_v0 args = {.exit_signal = SIGCHLD};
         sigset_t fwd;
         int pidfd = -EBADF;

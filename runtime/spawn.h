@@ -13,6 +13,7 @@ typedef struct SpawnContext {
         int error_fd;     /* child -> parent: int32 records, see spawn.c */
         int exec_fifo_fd; /* OCI create: O_PATH fd of exec.fifo, or -EBADF */
         int net_fd;       /* --network bridge|NAME: parent -> child, the /etc files, or -EBADF */
+        int console_fd;   /* --tty: child -> parent, the pty master (console.h), or -EBADF */
         const char *notify_path; /* --notify: $NOTIFY_SOCKET to bind into the container */
         int notify_fd;
         unsigned n_listen_fds;
@@ -38,9 +39,11 @@ typedef enum SpawnWait {
  * clones the container init into its namespaces and waits until it has
  * exec'd (or is ready, for OCI create). On failure nothing is left behind:
  * the child is reaped and the directories this call created are removed.
- * The error has been logged (by the child, naming the step and path). */
-int container_spawn(Container *c, SpawnWait wait, int exec_fifo_fd, pid_t *ret_pid, int *ret_pidfd,
-                    int *ret_status_fd);
+ * The error has been logged (by the child, naming the step and path).
+ * console_fd (or -EBADF): --tty, the socket on which the init sends its pty
+ * master (console_receive()); the caller keeps and closes it. */
+int container_spawn(Container *c, SpawnWait wait, int exec_fifo_fd, int console_fd, pid_t *ret_pid,
+                    int *ret_pidfd, int *ret_status_fd);
 /* SPAWN_WAIT_NONE: once the child has exited, tells whether the start had
  * failed (its error is logged already) and undoes the layer directories. */
 int container_spawn_result(Container *c, int status_fd);

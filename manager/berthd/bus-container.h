@@ -9,7 +9,3 @@ int bus_container_start(sd_bus_message *call, Container *c, sd_bus_error *error)
 int bus_container_stop(sd_bus_message *call, Container *c, sd_bus_error *error);
 int bus_container_kill(sd_bus_message *call, Container *c, int signo, sd_bus_error *error);
 int bus_container_remove(sd_bus_message *call, Container *c, bool force, sd_bus_error *error);
-
-/* Reads CreateContainer's a{sv} into rec. Unknown keys and wrong types are
- * refused with InvalidArgs. */
-int bus_container_read_options(sd_bus_message *msg, ContainerRecord *rec, sd_bus_error *error);

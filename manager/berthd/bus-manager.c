@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "bus-container.h"
+#include "container-options.h"
 #include "container.h"
 #include "image.h"
 #include "log.h"
@@ -13,30 +14,16 @@
 #include "strv.h"
 #include "transfer.h"
 
-#define REFERENCE_MAX 1024
-
 int bus_error_from_errno(sd_bus_error *error, int r, const char *what)
 {
         return sd_bus_error_set_errnof(error, r, "%s: %m", what);
-}
-
-static bool reference_is_plausible(const char *s)
-{
-        /* the store normalises and parses for real; this keeps control
-         * characters and absurd lengths away from logs and the store */
-        if (isempty(s) || strlen(s) > REFERENCE_MAX)
-                return false;
-        for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-                if (*p <= ' ' || *p >= 0x7f)
-                        return false;
-        return true;
 }
 
 static int resolve_image(Manager *m, const char *ref, Image **ret, sd_bus_error *error)
 {
         int r;
 
-        if (!reference_is_plausible(ref))
+        if (!image_reference_is_plausible(ref))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "invalid image reference");
         r = store_image_resolve(m->store, ref, ret);
@@ -210,7 +197,7 @@ static int method_pull_image(sd_bus_message *call, void *userdata, sd_bus_error 
         r = sd_bus_message_read(call, "s", &ref);
         if (r < 0)
                 return r;
-        if (!reference_is_plausible(ref))
+        if (!image_reference_is_plausible(ref))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "invalid image reference");
         r = polkit_verify(m, call, POLKIT_ACTION_PULL, error);
@@ -233,7 +220,7 @@ static int method_import_image(sd_bus_message *call, void *userdata, sd_bus_erro
         r = sd_bus_message_read(call, "hs", &fd, &name);
         if (r < 0)
                 return r;
-        if (!isempty(name) && !reference_is_plausible(name))
+        if (!isempty(name) && !image_reference_is_plausible(name))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "invalid image reference");
         r = polkit_verify(m, call, POLKIT_ACTION_MANAGE_IMAGES, error);
@@ -330,23 +317,12 @@ static int method_create_container(sd_bus_message *call, void *userdata, sd_bus_
         _cleanup_(container_record_freep) ContainerRecord *rec = NULL;
         _cleanup_(image_freep) Image *image = NULL;
         Manager *m = userdata;
-        const char *name, *ref;
+        const char *ref;
         Container *c;
         int r;
 
         manager_touch(m);
-        r = sd_bus_message_read(call, "ss", &name, &ref);
-        if (r < 0)
-                return r;
-        if (!isempty(name) && !container_name_is_valid(name))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "invalid container name: must match "
-                                         "[a-zA-Z0-9][a-zA-Z0-9_.-]* and be at most %d long",
-                                         CONTAINER_NAME_MAX);
-        r = container_record_new(isempty(name) ? NULL : name, &rec);
-        if (r < 0)
-                return r;
-        r = bus_container_read_options(call, rec, error);
+        r = container_create_args_read(call, &rec, &ref, error);
         if (r < 0)
                 return r;
         r = check_network(m, rec, error);
@@ -375,7 +351,6 @@ static int method_create_container(sd_bus_message *call, void *userdata, sd_bus_
                 (void)container_record_remove(m->containers_dir, rec->name);
                 return bus_error_from_errno(error, r, "cannot reference the image");
         }
-        name = rec->name;
         r = container_add(m, TAKE_PTR(rec), false, &c);
         if (r < 0)
                 return bus_error_from_errno(error, r, "cannot load the new container");

@@ -90,7 +90,7 @@ bool container_id_is_valid(const char *id)
         return true;
 }
 
-static bool string_is_safe(const char *s)
+bool record_string_is_safe(const char *s)
 {
         /* Values end up on an ExecStart= line and in the journal: no control
          * characters that could split or forge a line. */
@@ -106,7 +106,7 @@ bool env_assignment_is_valid(const char *s)
 {
         const char *eq;
 
-        if (!string_is_safe(s))
+        if (!record_string_is_safe(s))
                 return false;
         eq = strchr(s, '=');
         return eq && eq != s;
@@ -117,7 +117,7 @@ bool volume_spec_is_valid(const char *s)
         _cleanup_free_ char *copy = NULL;
         char *src, *dst, *mode;
 
-        if (!string_is_safe(s) || isempty(s))
+        if (!record_string_is_safe(s) || isempty(s))
                 return false;
         copy = strdup(s);
         if (!copy)
@@ -245,6 +245,11 @@ int container_record_to_json(const ContainerRecord *c, char **ret)
         char *s;
         int r = 0;
 
+        /* JSON integers are signed: a larger value would come back negative
+         * and make the record unloadable */
+        if (c->memory_max > INT64_MAX || c->cpu_quota > INT64_MAX || c->tasks_max > INT64_MAX ||
+            c->created > INT64_MAX)
+                return -ERANGE;
         o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:I, s:I, s:I, s:b, s:I}", "name",
                       c->name, "id", c->id, "image", c->image, "image_id", c->image_id, "command",
                       strv_to_json(c->command), "env", strv_to_json(c->env), "volumes",
@@ -300,7 +305,7 @@ static int json_get_strv(json_t *o, const char *key, bool (*valid)(const char *)
                 return -EBADMSG;
         json_array_foreach(a, i, v)
         {
-                if (!json_is_string(v) || !string_is_safe(json_string_value(v)))
+                if (!json_is_string(v) || !record_string_is_safe(json_string_value(v)))
                         return -EBADMSG;
                 if (valid && !valid(json_string_value(v)))
                         return -EBADMSG;
@@ -320,7 +325,7 @@ static int json_get_string(json_t *o, const char *key, bool required, char **ret
                 *ret = NULL;
                 return required ? -EBADMSG : 0;
         }
-        if (!json_is_string(v) || !string_is_safe(json_string_value(v)))
+        if (!json_is_string(v) || !record_string_is_safe(json_string_value(v)))
                 return -EBADMSG;
         *ret = strdup(json_string_value(v));
         return *ret ? 0 : -ENOMEM;
@@ -395,7 +400,8 @@ int container_record_from_json(const char *text, ContainerRecord **ret)
 
         c->restart = restart ? restart_policy_from_string(restart) : RESTART_NO;
         if (c->restart < 0 || !container_name_is_valid(c->name) || !container_id_is_valid(c->id) ||
-            (c->ip && !ipv4_address_is_valid(c->ip)) || container_record_network_error(c))
+            (c->workdir && c->workdir[0] != '/') || (c->ip && !ipv4_address_is_valid(c->ip)) ||
+            container_record_network_error(c))
                 return -EBADMSG;
         *ret = TAKE_PTR(c);
         return 0;

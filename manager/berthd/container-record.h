@@ -59,6 +59,9 @@ static inline void container_record_freep(ContainerRecord **c)
 /* Like Docker: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most CONTAINER_NAME_MAX. */
 bool container_name_is_valid(const char *name);
 bool container_id_is_valid(const char *id);
+/* Every string of a record: at most 64 KiB, no control characters but tab
+ * (values end up on ExecStart= lines and in the journal). */
+bool record_string_is_safe(const char *s);
 /* An environment entry must be KEY=VALUE with a non-empty KEY without '='. */
 bool env_assignment_is_valid(const char *s);
 /* SRC:DST[:ro|rw], both absolute (or SRC a volume name), no NUL or newlines. */

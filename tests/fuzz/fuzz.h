@@ -55,6 +55,55 @@ static inline size_t fuzz_split(const uint8_t *data, size_t size, char **buf, ch
         return k;
 }
 
+/* Seeds may start with a line "#! accept" or "#! refuse [TEXT]": the outcome
+ * the hostile-case list expects (TEXT: part of the error message). The line
+ * is never part of the input; the outcome is checked only when
+ * BERTH_FUZZ_EXPECT is set (the replay test), since mutations change it. */
+typedef struct FuzzExpect {
+        enum { FUZZ_EXPECT_NONE, FUZZ_EXPECT_ACCEPT, FUZZ_EXPECT_REFUSE } kind;
+        char text[256];
+} FuzzExpect;
+
+/* Returns the number of bytes of the header line to skip. */
+static inline size_t fuzz_expect_parse(const uint8_t *data, size_t size, FuzzExpect *e)
+{
+        const uint8_t *nl;
+        size_t n;
+
+        *e = (FuzzExpect){};
+        if (size < 3 || memcmp(data, "#! ", 3) != 0)
+                return 0;
+        nl = memchr(data, '\n', size);
+        n = nl ? (size_t)(nl - data) : size;
+        if (getenv("BERTH_FUZZ_EXPECT")) {
+                if (n >= 9 && memcmp(data + 3, "accept", 6) == 0)
+                        e->kind = FUZZ_EXPECT_ACCEPT;
+                else if (n >= 9 && memcmp(data + 3, "refuse", 6) == 0) {
+                        e->kind = FUZZ_EXPECT_REFUSE;
+                        if (n > 10)
+                                snprintf(e->text, sizeof(e->text), "%.*s", (int)(n - 10),
+                                         (const char *)data + 10);
+                }
+        }
+        return nl ? n + 1 : n;
+}
+
+static inline void fuzz_expect_check(const FuzzExpect *e, int accepted, const char *message)
+{
+        if (e->kind == FUZZ_EXPECT_ACCEPT && !accepted) {
+                fprintf(stderr, "expected to be accepted, refused: %s\n", message ? message : "");
+                abort();
+        }
+        if (e->kind == FUZZ_EXPECT_REFUSE &&
+            (accepted || (e->text[0] && (!message || !strstr(message, e->text))))) {
+                fprintf(stderr, "expected a refusal with \"%s\", got: %s\n", e->text,
+                        accepted  ? "accepted"
+                        : message ? message
+                                  : "(no message)");
+                abort();
+        }
+}
+
 /* A directory of its own under $TMPDIR (or /tmp) for targets that write
  * files, made once per process. */
 char *fuzz_tmpdir(const char *what);

@@ -208,3 +208,135 @@ put("layer", "devices.tar", tar_bytes([
 put("layer", "gnu-longname.tar", tar_bytes([{"name": "d/" + "a" * 200, "data": b"l"}], fmt=tarfile.GNU_FORMAT))
 put("layer", "truncated.tar", good[:700])
 put("layer", "empty", b"")
+
+# ---- berthd's container record (STATE/containers/NAME/config.json)
+RID = "a" * 64
+IMGID = "sha256:" + "b" * 64
+rec = {"name": "web", "id": RID, "image": "busybox", "image_id": IMGID,
+       "command": ["sh", "-c", "echo hi"], "env": ["A=1"], "volumes": ["/srv:/data:ro", "vol:/v"],
+       "restart": "always", "memory_max": 1 << 20, "cpu_quota": 500000, "tasks_max": 64,
+       "auto_remove": False, "created": 1700000000000000, "entrypoint": "/bin/sh",
+       "user": "app:app", "workdir": "/srv"}
+# a first line "#! accept" / "#! refuse [TEXT]" is the expected outcome (fuzz.h)
+put("container-record", "good.json", "#! accept\n" + json.dumps(rec, indent=2))
+put("container-record", "minimal.json", "#! accept\n" + json.dumps(
+    {"name": "a", "id": RID, "image": "x", "image_id": IMGID}))
+put("container-record", "limits-max.json", "#! accept\n" + json.dumps(
+    dict(rec, memory_max=2 ** 63 - 1, cpu_quota=2 ** 63 - 1, tasks_max=2 ** 63 - 1,
+         created=2 ** 63 - 1)))
+hostile_records = {
+    "not-object": "[]", "empty": "", "truncated": json.dumps(rec)[:60],
+    "duplicate-key": '{"name": "a", "name": "b", "id": "%s", "image": "x", "image_id": "y"}' % RID,
+    "name-slash": {"name": "../etc"}, "name-empty": {"name": ""}, "name-long": {"name": "a" * 129},
+    "name-number": {"name": 7}, "id-short": {"id": "abc"}, "id-upper": {"id": "A" * 64},
+    "missing-image": {"image": None}, "restart-bad": {"restart": "sometimes"},
+    "restart-number": {"restart": 1}, "memory-negative": {"memory_max": -1},
+    "memory-float": {"memory_max": 1.5}, "memory-string": {"memory_max": "1G"},
+    "auto-remove-string": {"auto_remove": "yes"}, "env-no-key": {"env": ["=x"]},
+    "env-no-eq": {"env": ["PATH"]}, "env-newline": {"env": ["A=1\nExecStart=/bin/evil"]},
+    "env-not-array": {"env": "A=1"}, "env-number": {"env": [1]},
+    "volume-relative": {"volumes": ["a:b"]}, "volume-mode": {"volumes": ["/a:/b:rx"]},
+    "volume-dotdot": {"volumes": ["../x:/b"]}, "volume-colon": {"volumes": ["/a:/b:ro:rw"]},
+    "workdir-relative": {"workdir": "srv"}, "user-control": {"user": "a\u0001b"},
+    "entrypoint-cr": {"entrypoint": "a\rb"}, "command-nested": {"command": [["sh"]]},
+    "command-many": {"command": ["x"] * 5000}, "command-long": {"command": ["x" * 70000]},
+    "nul-escape": '{"name": "a\\u0000b", "id": "%s", "image": "x", "image_id": "y"}' % RID,
+    "deep": "[" * 5000 + "]" * 5000, "utf8-bad": b'{"name": "\xff\xfe"}',
+}
+for n, v in hostile_records.items():
+    if isinstance(v, dict):
+        v = json.dumps(dict(rec, **v))
+    if isinstance(v, str):
+        v = v.encode()
+    put("container-record", "hostile-" + n, b"#! refuse\n" + v)
+
+# ---- CreateContainer(name, image, a{sv}) as fuzz-create-container builds it:
+# NAME, IMAGE, then "KEY SIGNATURE VALUE" lines (see the target's comment)
+OK = "accept"
+ARRAY = "refuse must be an array of strings"
+ENTRY = "refuse: invalid entry"
+U64 = "refuse must be an unsigned 64-bit integer"
+create_cases = {
+    "good": (OK, ["web", "busybox", "Command as sh|-c|echo hi", "Env as A=1|B=2",
+                  "Volumes as /srv:/data:ro|vol:/v", "Entrypoint s /bin/sh", "User s app:app",
+                  "WorkingDirectory s /srv", "Restart s on-failure", "MemoryMax t 1048576",
+                  "CPUQuotaPerSecUSec t 500000", "TasksMax t 64", "AutoRemove b 1"]),
+    "generated-name": (OK, ["", "busybox"]),
+    "name-invalid": ("refuse invalid container name", ["../x", "busybox"]),
+    "name-space": ("refuse invalid container name", ["a b", "busybox"]),
+    "name-long": ("refuse invalid container name", ["a" * 200, "busybox"]),
+    "name-control": ("refuse invalid container name", ["a\\x01", "busybox"]),
+    "image-empty": ("refuse invalid image reference", ["web", ""]),
+    "image-space": ("refuse invalid image reference", ["web", "busy box"]),
+    "image-control": ("refuse invalid image reference", ["web", "busybox\\n"]),
+    "image-long": ("refuse invalid image reference", ["web", "a" * 2000]),
+    "image-utf8": ("refuse invalid image reference", ["web", "b\\xc3\\xa4d"]),
+    "unknown-option": ('refuse unknown option "Privileged"', ["web", "busybox", "Privileged b 1"]),
+    "empty-key": ('refuse unknown option ""', ["web", "busybox", " s x"]),
+    "key-control": ("refuse unknown option", ["web", "busybox", "Env\\n as A=1"]),
+    "command-string": ("refuse option Command must be an array of strings",
+                       ["web", "busybox", "Command s sh"]),
+    "command-variant": (ARRAY, ["web", "busybox", "Command v as sh"]),
+    "command-newline": ("refuse option Command: invalid entry",
+                        ["web", "busybox", "Command as sh|-c|a\\nb"]),
+    "command-ints": (ARRAY, ["web", "busybox", "Command ai 1|2"]),
+    "command-struct": (ARRAY, ["web", "busybox", "Command a(si) a;1|b;2"]),
+    "command-dict": (ARRAY, ["web", "busybox", "Command a{ss} a=b"]),
+    "env-no-eq": ("refuse option Env: invalid entry", ["web", "busybox", "Env as PATH"]),
+    "env-empty-key": (ENTRY, ["web", "busybox", "Env as =x"]),
+    "env-cr": (ENTRY, ["web", "busybox", "Env as A=1\\rB=2"]),
+    "volume-relative": ("refuse option Volumes: invalid entry", ["web", "busybox", "Volumes as a:b"]),
+    "volume-mode": (ENTRY, ["web", "busybox", "Volumes as /a:/b:exec"]),
+    "volume-named-bad": (ENTRY, ["web", "busybox", "Volumes as ../v:/b"]),
+    "workdir-relative": ("refuse WorkingDirectory must be absolute",
+                         ["web", "busybox", "WorkingDirectory s srv"]),
+    "workdir-empty": ("refuse WorkingDirectory must be absolute",
+                      ["web", "busybox", "WorkingDirectory s "]),
+    "workdir-object-path": ("refuse option WorkingDirectory must be a string",
+                            ["web", "busybox", "WorkingDirectory o /srv"]),
+    "user-newline": ("refuse option User: invalid value",
+                     ["web", "busybox", "User s root\\nExecStart=/bin/evil"]),
+    "entrypoint-control": ("refuse option Entrypoint: invalid value",
+                           ["web", "busybox", "Entrypoint s a\\x01b"]),
+    "command-escape": ("refuse option Command: invalid entry",
+                       ["web", "busybox", "Command as sh|-c|\\x1b[2Jx"]),
+    "entrypoint-long": ("refuse option Entrypoint: invalid value",
+                        ["web", "busybox", "Entrypoint s " + "x" * 5000]),
+    "restart-bad": ("refuse Restart must be no, on-failure", ["web", "busybox", "Restart s sometimes"]),
+    "restart-int": ("refuse option Restart must be a string", ["web", "busybox", "Restart i 1"]),
+    "memory-max-u64": ("refuse option MemoryMax: 18446744073709551615 is out of range",
+                       ["web", "busybox", "MemoryMax t 18446744073709551615"]),
+    "memory-int64-max": (OK, ["web", "busybox", "MemoryMax t 9223372036854775807"]),
+    "memory-negative-x": ("refuse option MemoryMax must be", ["web", "busybox", "MemoryMax x -1"]),
+    "memory-string": (U64, ["web", "busybox", "MemoryMax s 1G"]),
+    "memory-double": (U64, ["web", "busybox", "MemoryMax d 1e9"]),
+    "tasks-u32": ("refuse option TasksMax must be", ["web", "busybox", "TasksMax u 64"]),
+    "cpu-variant-variant": ("refuse option CPUQuotaPerSecUSec must be",
+                            ["web", "busybox", "CPUQuotaPerSecUSec v t 5"]),
+    "auto-remove-string": ("refuse option AutoRemove must be a boolean",
+                           ["web", "busybox", "AutoRemove s yes"]),
+    "auto-remove-byte": ("refuse AutoRemove must be a boolean", ["web", "busybox", "AutoRemove y 1"]),
+    "repeated": (OK, ["web", "busybox"] + ["Env as A=%d" % i for i in range(40)]),
+    "too-many": ("refuse too many options", ["web", "busybox"] + ["TasksMax t %d" % i for i in range(80)]),
+    "many-entries": ("refuse option Env: too many entries",
+                     ["web", "busybox", "Env as " + "|".join("K%d=v" % i for i in range(5000))]),
+    "deep-variant": (ARRAY, ["web", "busybox", "Command " + "v " * 14 + "as x"]),
+    "network-good": (OK, ["web", "busybox", "Network s bridge", "Publish as 8080:80|127.0.0.1:53:53/udp",
+                          "IP s 10.90.0.9", "DNS as 1.1.1.1", "DNSSearch as example.com",
+                          "AddHost as db:10.90.0.2"]),
+    "network-bad": ("refuse option Network:", ["web", "busybox", "Network s ../x"]),
+    "ip-bad": ("refuse option IP:", ["web", "busybox", "Network s bridge", "IP s 999.1.1.1"]),
+    "publish-bad": ("refuse option Publish: invalid entry", ["web", "busybox", "Network s bridge",
+                                                             "Publish as 99999:80"]),
+    "publish-without-network": ("refuse need a network", ["web", "busybox", "Network s none",
+                                                          "Publish as 8080:80"]),
+    "add-host-newline": ("refuse option AddHost: invalid entry",
+                         ["web", "busybox", "Network s bridge", "AddHost as a:1.2.3.4\\nb"]),
+    # not messages at all: the builder gives up, nothing to expect
+    "signature-garbage": (None, ["web", "busybox", "Command a( x"]),
+    "signature-fd": (None, ["web", "busybox", "Command h 0"]),
+    # a NUL ends the key: D-Bus strings cannot hold one
+    "nul-in-key": (OK, ["web", "busybox", "Env\\x00 as A=1"]),
+}
+for n, (expect, lines) in create_cases.items():
+    put("create-container", n, ("#! %s\n" % expect if expect else "") + "\n".join(lines) + "\n")

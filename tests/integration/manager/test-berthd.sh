@@ -10,6 +10,9 @@
 #   - an unprivileged user can list but is "not authorized" to pull, run, rm
 #   - berthd exits when idle, containers keep running, the next call brings it back
 #   - foreground run --rm: exit status 3 comes back, no unit is left
+#   - run -it and exec -it on a pty driven from a script (tests/lib/pty-drive.py):
+#     tty, stty size and resizes, typed input, exit status, terminal restored;
+#     -i without -t keeps stdin without a pty; without -i stdin is /dev/null
 set -euo pipefail
 . "$SOURCE_DIR/tests/lib/harness.sh"
 harness_require_root
@@ -38,6 +41,9 @@ if [ -n "${BERTH_TEST_RUNTIME:-}" ]; then
         harness_copy_in "$BERTH_TEST_RUNTIME" "$HARNESS_BERTH_RUNTIME"
 fi
 run() { harness_run "$@"; }
+has() { case "$1" in *"$2"*) return 0 ;; esac; return 1; }
+harness_copy_in "$SOURCE_DIR/tests/lib/pty-drive.py" /srv/pty-drive.py
+drive() { run /usr/bin/python3 /srv/pty-drive.py "$@"; }
 
 # --- a registry inside, and berthd configured for it -----------------------------
 harness_copy_in "$work/oci" /srv/oci
@@ -135,6 +141,22 @@ run berthctl exec web cat /proc/self/cgroup | grep >/dev/null "^0::/$" ||
         fail "exec is not in the container's cgroup namespace root"
 run berthctl exec -e FOO=bar web sh -c 'test "$FOO" = bar' || fail "exec -e did not set FOO"
 
+# --- exec -it: a pty of the container's own devpts ----------------------------------------
+rc=0
+out=$(drive --size 27x91 --wait prompt: --send 'typed-in\r' -- berthctl exec -it web \
+        sh -c 'tty; stty size; echo prompt:; read x; echo "got:$x"; exit 6') || rc=$?
+echo "$out"
+[ "$rc" = 6 ] || fail "exec -it exited $rc, expected 6"
+has "$out" /dev/pts/0 || fail "exec -it: no pty of the container's devpts"
+has "$out" "27 91" || fail "exec -it: stty size is not the terminal's"
+has "$out" got:typed-in || fail "exec -it: typed input did not reach read"
+has "$out" "terminal restored" || fail "exec -it: the terminal was not restored"
+out=$(echo piped | run berthctl exec -i web sh -c 'read x; echo "got:$x"; [ -t 0 ] || echo no-tty')
+has "$out" got:piped || fail "exec -i: stdin not attached: $out"
+has "$out" no-tty || fail "exec -i without -t has a terminal"
+out=$(echo piped | run berthctl exec web sh -c 'cat; echo end')
+[ "$out" = end ] || fail "exec without -i read stdin: $out"
+
 # --- rmi of an image in use ------------------------------------------------------------
 out=$(run berthctl rmi "$ref" 2>&1) && fail "rmi of an image in use succeeded"
 echo "$out" | grep >/dev/null "in use by container web" || fail "rmi did not name the container: $out"
@@ -178,4 +200,28 @@ run berthctl run --rm "$ref" sh -c 'exit 3' || rc=$?
 [ "$rc" = 3 ] || fail "foreground run exited $rc, expected 3"
 left=$(run systemctl list-units --all --no-legend 'berth-*')
 [ -z "$left" ] || fail "units left behind: $left"
+
+# --- foreground run -it: the container's pty on this terminal -------------------------------
+rc=0
+out=$(drive --size 33x101 --wait prompt: --send 'hello there\r' -- berthctl run --rm -it "$ref" \
+        sh -c 'tty; stty size; echo prompt:; read x; echo "got:$x"; exit 4') || rc=$?
+echo "$out"
+[ "$rc" = 4 ] || fail "run -it exited $rc, expected 4"
+has "$out" /dev/pts/0 || fail "run -it: tty is not the container's /dev/pts/0"
+has "$out" "33 101" || fail "run -it: stty size is not the terminal's"
+has "$out" "got:hello there" || fail "run -it: typed input did not reach read"
+has "$out" "terminal restored" || fail "run -it: the terminal was not restored"
+out=$(drive --size 24x80 --wait ready --size 40x120 -- berthctl run --rm -it "$ref" \
+        sh -c 'echo ready; i=0; while [ "$(stty size)" != "40 120" ]; do i=$((i+1)); [ $i -lt 100 ] || exit 9; sleep 0.1; done; echo resized')
+has "$out" resized || fail "run -it: the resize did not reach the container: $out"
+out=$(echo piped | run berthctl run --rm -i "$ref" sh -c 'read x; echo "got:$x"; [ -t 0 ] || echo no-tty')
+has "$out" got:piped || fail "run -i: stdin not attached: $out"
+has "$out" no-tty || fail "run -i without -t has a terminal"
+out=$(echo piped | run berthctl run --rm "$ref" sh -c 'cat; echo end')
+[ "$out" = end ] || fail "run without -i read stdin: $out"
+rc=0
+out=$(run berthctl run -d -it "$ref" sh 2>&1) || rc=$?
+[ "$rc" = 2 ] && has "$out" "need the foreground" || fail "run -d -it: $rc $out"
+left=$(run systemctl list-units --all --no-legend 'berth-*')
+[ -z "$left" ] || fail "units left behind after run -it: $left"
 echo PASS
