@@ -21,7 +21,18 @@ void generator_init(Generator *g)
             .berthctl_path = BINDIR "/berthctl",
             .netns_path = BERTH_LIBEXECDIR "/berth-netns",
             .state_dir = BERTH_STATEDIR,
+            .output_fd = -EBADF,
         };
+}
+
+static void outputs_drop(Generator *g, size_t from)
+{
+        for (size_t k = from; k < g->n_outputs; k++) {
+                free(g->outputs[k].name);
+                free(g->outputs[k].text);
+                free(g->outputs[k].target);
+        }
+        g->n_outputs = from;
 }
 
 void generator_done(Generator *g)
@@ -32,13 +43,13 @@ void generator_done(Generator *g)
                 free(g->pulls[i].unit_name);
         }
         free(g->pulls);
-        for (size_t i = 0; i < g->n_outputs; i++) {
-                free(g->outputs[i].name);
-                free(g->outputs[i].text);
-                free(g->outputs[i].target);
-        }
+        free(g->pull_slots);
+        outputs_drop(g, 0);
         free(g->outputs);
         strv_free(g->search_paths);
+        strv_free(g->made_dirs);
+        if (g->output_fd >= 0)
+                close(g->output_fd);
         *g = (Generator){0};
 }
 
@@ -78,6 +89,8 @@ int generator_add_symlink(Generator *g, const char *name, const char *target)
         return add_output(g, name, NULL, target);
 }
 
+static void outputs_flush(Generator *g);
+
 void generator_convert_all(Generator *g)
 {
         for (size_t i = 0; i < g->n_decls; i++) {
@@ -109,18 +122,17 @@ void generator_convert_all(Generator *g)
                 }
                 if (r < 0 || d->failed) {
                         /* Nothing of a failed declaration is written. */
-                        for (size_t k = mark; k < g->n_outputs; k++) {
-                                free(g->outputs[k].name);
-                                free(g->outputs[k].text);
-                                free(g->outputs[k].target);
-                        }
-                        g->n_outputs = mark;
+                        outputs_drop(g, mark);
                         if (!d->failed)
                                 (void)decl_fail(g, d, NULL, "no unit generated");
                 }
+                if (g->streaming)
+                        outputs_flush(g);
         }
         if (pull_units_emit(g) < 0)
                 g->n_failed++;
+        if (g->streaming)
+                outputs_flush(g);
 }
 
 /* Creates the directories of name below dfd, once each per run. */
@@ -176,43 +188,64 @@ static int symlink_atomic_at(int dfd, const char *target, const char *name)
         return 0;
 }
 
-int generator_write(Generator *g)
+static int output_print(const Output *o)
 {
-        _cleanup_close_ int dfd = -EBADF;
-        _cleanup_strv_free_ char **made = NULL;
-        int ret = 0, r;
+        if (o->text)
+                printf("---%s---\n%s\n", o->name, o->text);
+        else
+                printf("---%s -> %s---\n\n", o->name, o->target);
+        return 0;
+}
 
-        if (g->dry_run) {
-                for (size_t i = 0; i < g->n_outputs; i++) {
-                        const Output *o = &g->outputs[i];
-                        if (o->text)
-                                printf("---%s---\n%s\n", o->name, o->text);
-                        else
-                                printf("---%s -> %s---\n\n", o->name, o->target);
-                }
-                return fflush(stdout) == 0 ? 0 : negative_errno();
+static int output_write(Generator *g, const Output *o)
+{
+        int r = mkdir_parents_at(g->output_fd, o->name, &g->made_dirs);
+
+        /* Atomic, not fsynced: the output is on tmpfs and rebuilt on every
+         * boot and daemon-reload. */
+        if (r >= 0)
+                r = o->text ? write_file_atomic_at_flags(g->output_fd, o->name, o->text,
+                                                         strlen(o->text), 0644,
+                                                         WRITE_FILE_MODE_FROM_UMASK)
+                            : symlink_atomic_at(g->output_fd, o->target, o->name);
+        if (r < 0)
+                return log_error_errno(r, "cannot write %s/%s", g->output_dir, o->name);
+        return 0;
+}
+
+/* Writes or prints the pending outputs, in order, and frees them. */
+static void outputs_flush(Generator *g)
+{
+        for (size_t i = 0; i < g->n_outputs; i++) {
+                int r = g->dry_run ? output_print(&g->outputs[i]) : output_write(g, &g->outputs[i]);
+                if (r < 0 && g->write_error >= 0)
+                        g->write_error = r;
         }
+        outputs_drop(g, 0);
+}
 
+static int output_open(Generator *g)
+{
+        if (g->dry_run || g->output_fd >= 0)
+                return 0;
         /* Units are 0644 whatever umask systemd or a shell gave us. */
         umask(0022);
-        dfd = open(g->output_dir, O_DIRECTORY | O_CLOEXEC | O_RDONLY);
-        if (dfd < 0)
+        g->output_fd = open(g->output_dir, O_DIRECTORY | O_CLOEXEC | O_RDONLY);
+        if (g->output_fd < 0)
                 return log_error_errno(errno, "cannot open output directory %s", g->output_dir);
-        for (size_t i = 0; i < g->n_outputs; i++) {
-                const Output *o = &g->outputs[i];
+        return 0;
+}
 
-                r = mkdir_parents_at(dfd, o->name, &made);
-                /* Atomic, not fsynced: the output is on tmpfs and rebuilt on
-                 * every boot and daemon-reload. */
-                if (r >= 0)
-                        r = o->text
-                                ? write_file_atomic_at_flags(dfd, o->name, o->text, strlen(o->text),
-                                                             0644, WRITE_FILE_MODE_FROM_UMASK)
-                                : symlink_atomic_at(dfd, o->target, o->name);
-                if (r < 0)
-                        ret = log_error_errno(r, "cannot write %s/%s", g->output_dir, o->name);
-        }
-        return ret;
+int generator_write(Generator *g)
+{
+        int r = output_open(g);
+
+        if (r < 0)
+                return r;
+        outputs_flush(g);
+        if (g->dry_run && fflush(stdout) != 0 && g->write_error >= 0)
+                g->write_error = negative_errno();
+        return g->write_error;
 }
 
 int generator_run(Generator *g, char **files)
@@ -223,8 +256,13 @@ int generator_run(Generator *g, char **files)
         if (files && files[0])
                 generator_select_files(g, files);
         generator_load(g);
+        r = output_open(g);
+        g->streaming = r >= 0;
+        /* Even without an output directory, the declarations' own errors
+         * are worth reporting. */
         generator_convert_all(g);
-        r = generator_write(g);
+        if (r >= 0)
+                r = generator_write(g);
         if (r < 0 || g->n_failed > 0)
                 return EXIT_FAILURE;
         return EXIT_SUCCESS;

@@ -26,6 +26,11 @@ typedef struct DropinDir {
         char *name; /* "web.container.d" */
         char *path;
         size_t root; /* index of the search path it was found under */
+        size_t seq;  /* position in the walk, which decides among equals */
+        /* Its "*.conf" entries, read on first use: a directory such as
+         * "container.d" applies to every declaration but is read once. */
+        char **confs;
+        bool listed;
 } DropinDir;
 
 /* A pull unit shared by every container using one image. */
@@ -69,10 +74,22 @@ typedef struct Generator {
 
         /* made */
         PullUnit *pulls;
-        size_t n_pulls;
+        size_t n_pulls, cap_pulls;
+        /* Open addressing over pulls by image: index + 1, 0 is free. A
+         * thousand containers look their image up here. */
+        size_t *pull_slots;
+        size_t n_pull_slots;
         Output *outputs;
         size_t n_outputs, cap_outputs;
         unsigned n_failed;
+
+        /* While generator_run() streams, each declaration's outputs are
+         * written (or printed) as soon as it converts, then freed: the next
+         * one reuses the memory instead of growing the heap. */
+        bool streaming;
+        int output_fd;
+        char **made_dirs;
+        int write_error;
 } Generator;
 
 void generator_init(Generator *g);
@@ -88,7 +105,7 @@ const Decl *generator_find_decl(const Generator *g, const char *filename);
 
 /* Runs the conversions of every selected, loaded declaration. */
 void generator_convert_all(Generator *g);
-/* Writes (or prints, in dry-run mode) every output. */
+/* Writes (or prints, in dry-run mode) every output not written yet. */
 int generator_write(Generator *g);
 
 /* outputs */

@@ -28,17 +28,23 @@ const char *pull_policy_to_string(PullPolicy p)
         return p >= 0 && p < _PULL_POLICY_MAX ? policy_names[p] : NULL;
 }
 
+static uint64_t fnv1a(const char *s)
+{
+        uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a: a name, not a secret */
+
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+                h = (h ^ *p) * 0x100000001b3ULL;
+        return h;
+}
+
 /* "berth-pull-docker.io-library-nginx_1.25-3f2a…": the reference made a
  * readable unit name, plus a hash of it, since the readable part is not
  * unique ("a/b" and "a-b" read the same). */
 static char *pull_unit_name(const char *image)
 {
         _cleanup_strbuf_ StrBuf b = STRBUF_INIT;
-        uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a: a name, not a secret */
         size_t n = 0;
 
-        for (const unsigned char *p = (const unsigned char *)image; *p; p++)
-                h = (h ^ *p) * 0x100000001b3ULL;
         strbuf_append(&b, "berth-pull-");
         for (const unsigned char *p = (const unsigned char *)image; *p && n < 120; p++, n++) {
                 bool keep = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
@@ -46,27 +52,65 @@ static char *pull_unit_name(const char *image)
                 /* ":" is valid in unit names, but tools taking paths trip on it. */
                 strbuf_putc(&b, keep ? (char)*p : *p == ':' ? '_' : '-');
         }
-        strbuf_printf(&b, "-%016" PRIx64 ".service", h);
+        strbuf_printf(&b, "-%016" PRIx64 ".service", fnv1a(image));
         return strbuf_steal(&b);
+}
+
+/* The slot of image in the index: where it is, or the free one where it
+ * would go. The table is kept at most half full. */
+static size_t pull_slot(const Generator *g, const char *image)
+{
+        size_t mask = g->n_pull_slots - 1;
+
+        for (size_t i = fnv1a(image) & mask;; i = (i + 1) & mask) {
+                size_t v = g->pull_slots[i];
+                if (v == 0 || streq(g->pulls[v - 1].image, image))
+                        return i;
+        }
+}
+
+static int pull_index_grow(Generator *g)
+{
+        size_t n = g->n_pull_slots ? g->n_pull_slots * 2 : 64;
+        size_t *old = g->pull_slots;
+
+        g->pull_slots = calloc(n, sizeof(size_t));
+        if (!g->pull_slots) {
+                g->pull_slots = old;
+                return -ENOMEM;
+        }
+        g->n_pull_slots = n;
+        for (size_t i = 0; i < g->n_pulls; i++)
+                g->pull_slots[pull_slot(g, g->pulls[i].image)] = i + 1;
+        free(old);
+        return 0;
 }
 
 int pull_unit_request(Generator *g, const char *image, PullPolicy policy, const char **ret_unit)
 {
         PullUnit *p;
+        size_t slot;
 
-        for (size_t i = 0; i < g->n_pulls; i++)
-                if (streq(g->pulls[i].image, image)) {
-                        /* Containers sharing an image share its pull: the
-                         * most eager policy among them wins. */
-                        if ((int)policy > g->pulls[i].policy)
-                                g->pulls[i].policy = policy;
-                        *ret_unit = g->pulls[i].unit_name;
-                        return 0;
-                }
-        p = reallocarray(g->pulls, g->n_pulls + 1, sizeof(PullUnit));
-        if (!p)
+        if ((g->n_pulls + 1) * 2 > g->n_pull_slots && pull_index_grow(g) < 0)
                 return -ENOMEM;
-        g->pulls = p;
+        slot = pull_slot(g, image);
+        if (g->pull_slots[slot] != 0) {
+                p = &g->pulls[g->pull_slots[slot] - 1];
+                /* Containers sharing an image share its pull: the most
+                 * eager policy among them wins. */
+                if ((int)policy > p->policy)
+                        p->policy = policy;
+                *ret_unit = p->unit_name;
+                return 0;
+        }
+        if (g->n_pulls == g->cap_pulls) {
+                size_t c = g->cap_pulls ? g->cap_pulls * 2 : 16;
+                p = reallocarray(g->pulls, c, sizeof(PullUnit));
+                if (!p)
+                        return -ENOMEM;
+                g->pulls = p;
+                g->cap_pulls = c;
+        }
         p = &g->pulls[g->n_pulls];
         *p = (PullUnit){
             .image = strdup(image), .unit_name = pull_unit_name(image), .policy = policy};
@@ -75,7 +119,7 @@ int pull_unit_request(Generator *g, const char *image, PullPolicy policy, const 
                 free(p->unit_name);
                 return -ENOMEM;
         }
-        g->n_pulls++;
+        g->pull_slots[slot] = ++g->n_pulls;
         *ret_unit = p->unit_name;
         return 0;
 }

@@ -73,7 +73,7 @@ static int add_dropin_dir(Found *f, const char *dir, const char *name, size_t ro
                 f->cap_dirs = c;
         }
         dd = &f->dirs[f->n_dirs];
-        *dd = (DropinDir){.root = root, .name = strdup(name)};
+        *dd = (DropinDir){.root = root, .seq = f->n_dirs, .name = strdup(name)};
         if (!dd->name || asprintf(&dd->path, "%s/%s", dir, name) < 0) {
                 free(dd->name);
                 return -ENOMEM;
@@ -86,7 +86,7 @@ static int walk(Found *f, const char *dir, size_t root, unsigned depth)
 {
         _cleanup_closedir_ DIR *d = NULL;
         _cleanup_strv_free_ char **names = NULL;
-        size_t n;
+        size_t n, cap = 0;
         struct dirent *de;
         int r;
 
@@ -96,24 +96,37 @@ static int walk(Found *f, const char *dir, size_t root, unsigned depth)
                         return 0;
                 return log_warning_errno(errno, "cannot open %s, skipping", dir);
         }
-        names = calloc(1, sizeof(char *));
-        if (!names)
-                return log_oom();
+        n = 0;
         while ((de = readdir(d))) {
+                size_t len;
+                char *e;
+
                 if (de->d_name[0] == '.')
                         continue;
+                /* Doubling, not strv_consume(): a directory may hold
+                 * thousands of declarations. */
+                if (n + 1 >= cap) {
+                        size_t c = cap ? cap * 2 : 64;
+                        char **nl = reallocarray(names, c, sizeof(char *));
+                        if (!nl)
+                                return log_oom();
+                        names = nl;
+                        cap = c;
+                }
                 /* The entry's type rides along in front of its name. */
-                char *e = NULL;
-                if (asprintf(&e, "%c%s", (char)de->d_type, de->d_name) < 0)
+                len = strlen(de->d_name);
+                e = malloc(len + 2);
+                if (!e)
                         return log_oom();
-                r = strv_consume(&names, e);
-                if (r < 0)
-                        return log_oom();
+                e[0] = (char)de->d_type;
+                memcpy(e + 1, de->d_name, len + 1);
+                names[n++] = e;
+                names[n] = NULL;
         }
         /* Sorted, so that a name clash inside one tree is decided the same
          * way on every run. */
-        n = strv_length(names);
-        qsort(names, n, sizeof(char *), cmp_typed_name);
+        if (n > 0)
+                qsort(names, n, sizeof(char *), cmp_typed_name);
 
         for (size_t i = 0; i < n; i++) {
                 const char *name = names[i] + 1;
@@ -166,6 +179,18 @@ static int cmp_decl(const void *a, const void *b)
         return strcmp(((const Decl *)a)->filename, ((const Decl *)b)->filename);
 }
 
+static int cmp_dropin_dir(const void *a, const void *b)
+{
+        const DropinDir *x = a, *y = b;
+        int c = strcmp(x->name, y->name);
+
+        if (c != 0)
+                return c;
+        if (x->root != y->root)
+                return x->root < y->root ? -1 : 1;
+        return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
 static void decl_done(Decl *d)
 {
         free(d->filename);
@@ -210,6 +235,9 @@ int generator_find(Generator *g)
         }
         g->decls = f.decls;
         g->n_decls = j;
+        /* By name, for a binary search per declaration and candidate. */
+        if (f.n_dirs > 0)
+                qsort(f.dirs, f.n_dirs, sizeof(DropinDir), cmp_dropin_dir);
         g->dropin_dirs = f.dirs;
         g->n_dropin_dirs = f.n_dirs;
         return 0;
@@ -282,7 +310,54 @@ static int cmp_dropin(const void *a, const void *b)
         return strcmp(((const Dropin *)a)->name, ((const Dropin *)b)->name);
 }
 
-static int collect_dropins(const Generator *g, const Decl *d, Dropin **ret, size_t *ret_n)
+/* Reads a drop-in directory's "*.conf" names, once. */
+static int dropin_dir_list(DropinDir *dd)
+{
+        _cleanup_closedir_ DIR *dir = NULL;
+        struct dirent *de;
+        size_t n = 0, cap = 0;
+
+        if (dd->listed)
+                return 0;
+        dd->listed = true;
+        dir = opendir(dd->path);
+        if (!dir)
+                return 0;
+        while ((de = readdir(dir))) {
+                if (de->d_name[0] == '.' || !ends_with(de->d_name, ".conf"))
+                        continue;
+                if (n + 1 >= cap) {
+                        size_t c = cap ? cap * 2 : 8;
+                        char **nl = reallocarray(dd->confs, c, sizeof(char *));
+                        if (!nl)
+                                return -ENOMEM;
+                        dd->confs = nl;
+                        cap = c;
+                }
+                dd->confs[n] = strdup(de->d_name);
+                if (!dd->confs[n])
+                        return -ENOMEM;
+                dd->confs[++n] = NULL;
+        }
+        return 0;
+}
+
+/* The first drop-in directory named name, or g->n_dropin_dirs. */
+static size_t dropin_dir_first(const Generator *g, const char *name)
+{
+        size_t lo = 0, hi = g->n_dropin_dirs;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (strcmp(g->dropin_dirs[mid].name, name) < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo;
+}
+
+static int collect_dropins(Generator *g, const Decl *d, Dropin **ret, size_t *ret_n)
 {
         _cleanup_strv_free_ char **cands = NULL;
         Dropin *l = NULL;
@@ -297,23 +372,19 @@ static int collect_dropins(const Generator *g, const Decl *d, Dropin **ret, size
          * directory first: the first drop-in of a given name wins. */
         for (size_t root = 0; g->search_paths && g->search_paths[root]; root++)
                 for (size_t c = nc; c-- > 0;)
-                        for (size_t k = 0; k < g->n_dropin_dirs; k++) {
-                                const DropinDir *dd = &g->dropin_dirs[k];
-                                _cleanup_closedir_ DIR *dir = NULL;
-                                struct dirent *de;
+                        for (size_t k = dropin_dir_first(g, cands[c]);
+                             k < g->n_dropin_dirs && streq(g->dropin_dirs[k].name, cands[c]); k++) {
+                                DropinDir *dd = &g->dropin_dirs[k];
 
-                                if (dd->root != root || !streq(dd->name, cands[c]))
+                                if (dd->root != root)
                                         continue;
-                                dir = opendir(dd->path);
-                                if (!dir)
-                                        continue;
-                                while ((de = readdir(dir))) {
+                                if (dropin_dir_list(dd) < 0)
+                                        goto oom;
+                                STRV_FOREACH (conf, dd->confs) {
                                         bool seen = false;
 
-                                        if (de->d_name[0] == '.' || !ends_with(de->d_name, ".conf"))
-                                                continue;
                                         for (size_t i = 0; i < n; i++)
-                                                if (streq(l[i].name, de->d_name))
+                                                if (streq(l[i].name, *conf))
                                                         seen = true;
                                         if (seen)
                                                 continue;
@@ -325,9 +396,9 @@ static int collect_dropins(const Generator *g, const Decl *d, Dropin **ret, size
                                                 l = nl;
                                                 cap = nc2;
                                         }
-                                        l[n].name = strdup(de->d_name);
-                                        if (!l[n].name || asprintf(&l[n].path, "%s/%s", dd->path,
-                                                                   de->d_name) < 0) {
+                                        l[n].name = strdup(*conf);
+                                        if (!l[n].name ||
+                                            asprintf(&l[n].path, "%s/%s", dd->path, *conf) < 0) {
                                                 free(l[n].name);
                                                 goto oom;
                                         }
@@ -429,6 +500,7 @@ void generator_decls_free(Generator *g)
         for (size_t i = 0; i < g->n_dropin_dirs; i++) {
                 free(g->dropin_dirs[i].name);
                 free(g->dropin_dirs[i].path);
+                strv_free(g->dropin_dirs[i].confs);
         }
         free(g->dropin_dirs);
         g->decls = NULL;

@@ -220,23 +220,30 @@ static size_t utf8_char_len(const unsigned char *c)
         return n + 1;
 }
 
-static bool needs_quoting(const char *w)
+/* Does w need quotes? If not, *ret_len is its length: the caller appends
+ * it without another pass. */
+static bool needs_quoting(const char *w, size_t *ret_len)
 {
+        const unsigned char *c = (const unsigned char *)w;
+
         if (!*w || streq(w, ";"))
                 return true;
-        for (const unsigned char *c = (const unsigned char *)w; *c; c++)
-                if (*c <= ' ' || *c == 0x7f || *c == '"' || *c == '\'' || *c == '\\' ||
-                    utf8_char_len(c) == 0)
+        for (; *c; c++)
+                /* Any byte >= 0x80 is quoted (a continuation byte alone is
+                 * not UTF-8), as berth has always written them. */
+                if (*c <= ' ' || *c >= 0x7f || *c == '"' || *c == '\'' || *c == '\\')
                         return true;
+        *ret_len = (size_t)(c - (const unsigned char *)w);
         return false;
 }
 
 static void escape_word_full(StrBuf *b, const char *word, bool escape_space)
 {
         const unsigned char *c = (const unsigned char *)word, *run;
+        size_t len;
 
-        if (!needs_quoting(word)) {
-                strbuf_append(b, word);
+        if (!needs_quoting(word, &len)) {
+                strbuf_append_n(b, word, len);
                 return;
         }
         strbuf_putc(b, '"');

@@ -12,7 +12,8 @@
 #include "unit-file.h"
 
 /* As systemd strips lines and values: a stray CR is blank too. */
-#define WHITESPACE " \t\r"
+#define WHITESPACE      " \t\r"
+#define ARENA_BLOCK_MIN 1024U
 
 /* Lookups run thousands of times per boot: most keys differ in their
  * first byte, so look at it before calling strcmp(). */
@@ -32,25 +33,40 @@ static void entry_done(UnitEntry *e)
         *e = (UnitEntry){0};
 }
 
+/* Makes room for at least n more bytes in the arena. Blocks start small and
+ * double: a declaration holds a kilobyte or two, and a thousand of them with
+ * oversized blocks would cost a page fault each for memory never used. */
+static bool arena_reserve(UnitFile *u, size_t n, bool exact)
+{
+        size_t size;
+        char **nb;
+
+        if (n <= u->free_left)
+                return true;
+        size = ARENA_BLOCK_MIN << (u->n_blocks < 5 ? u->n_blocks : 5);
+        if (exact || size < n)
+                size = n;
+        nb = reallocarray(u->blocks, u->n_blocks + 1, sizeof(char *));
+        if (!nb)
+                return false;
+        u->blocks = nb;
+        u->free_ptr = malloc(size);
+        if (!u->free_ptr) {
+                u->free_left = 0;
+                return false;
+        }
+        u->blocks[u->n_blocks++] = u->free_ptr;
+        u->free_left = size;
+        return true;
+}
+
 static const char *arena_strdup(UnitFile *u, const char *str)
 {
         size_t n = strlen(str) + 1;
         char *p;
 
-        if (n > u->free_left) {
-                size_t size = n > 16384 ? n : 16384;
-                char **nb = reallocarray(u->blocks, u->n_blocks + 1, sizeof(char *));
-                if (!nb)
-                        return NULL;
-                u->blocks = nb;
-                u->free_ptr = malloc(size);
-                if (!u->free_ptr) {
-                        u->free_left = 0;
-                        return NULL;
-                }
-                u->blocks[u->n_blocks++] = u->free_ptr;
-                u->free_left = size;
-        }
+        if (!arena_reserve(u, n, false))
+                return NULL;
         p = u->free_ptr;
         memcpy(p, str, n);
         u->free_ptr += n;
@@ -94,7 +110,9 @@ static bool grow(void **p, size_t *cap, size_t n, size_t size)
 
         if (n < *cap)
                 return true;
-        c = *cap ? *cap * 2 : 8;
+        /* Sections hold a handful of keys: start small, a thousand units
+         * are held at once. */
+        c = *cap ? *cap * 2 : 4;
         np = reallocarray(*p, c, size);
         if (!np)
                 return false;
@@ -462,6 +480,10 @@ int unit_file_parse(UnitFile *u, const char *path, const char *text, size_t len)
                 log_error("%s:%u: invalid UTF-8", path, line_of(text, bad));
                 return -EBADMSG;
         }
+        /* Keys and values never take more than the text itself (plus its
+         * final NUL): one block of that size holds the whole file. */
+        if (!arena_reserve(u, len + 1, true))
+                return log_oom();
 
         while (pos < len || continuing) {
                 const char *l = text + pos, *nl;

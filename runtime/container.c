@@ -57,6 +57,7 @@ void container_free(Container *c)
         strv_free(c->labels);
         strv_free(c->annotations);
         free(c->image_ref);
+        free(c->image_id);
         free(c);
 }
 

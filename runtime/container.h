@@ -119,6 +119,7 @@ typedef struct Container {
         char **labels;
         char **annotations;
         char *image_ref;
+        char *image_id; /* recorded in the layer dir: the store keeps the image */
 
         bool init;   /* a minimal init as PID 1 that reaps and forwards signals */
         bool notify; /* the app sends READY=1: NOTIFY_SOCKET goes into the container */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +21,23 @@ static int remove_subdir(const char *layer_dir, const char *sub)
                 return log_oom();
         r = rm_rf(p);
         return r < 0 ? log_error_errno(r, "remove %s", p) : 0;
+}
+
+/* While this file exists, the store refuses to remove the image and keeps
+ * its layers (store_image_find_user). Not fsync'ed: after a crash a lost
+ * file only loses that protection, which the next start restores. */
+static int layer_dir_write_image_id(Container *c)
+{
+        _cleanup_free_ char *p = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        size_t n = strlen(c->image_id);
+
+        if (asprintf(&p, "%s/image-id", c->layer_dir) < 0)
+                return log_oom();
+        fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0 || write(fd, c->image_id, n) != (ssize_t)n)
+                return log_error_errno(fd < 0 ? errno : EIO, "write %s", p);
+        return 0;
 }
 
 int layer_dir_prepare(Container *c, char **ret_target)
@@ -54,7 +72,7 @@ int layer_dir_prepare(Container *c, char **ret_target)
                 if (i == ELEMENTSOF(subdirs) - 1)
                         *ret_target = TAKE_PTR(p);
         }
-        return 0;
+        return c->image_id ? layer_dir_write_image_id(c) : 0;
 }
 
 void layer_dir_undo(Container *c)

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "digest.h"
 #include "log.h"
 #include "run.h"
 #include "verbs.h"
@@ -58,6 +59,8 @@ int main(int argc, char **argv)
         int i = 1;
 
         log_setup("berth-runtime", LOG_TARGET_STDERR);
+        /* The runtime hashes (seccomp cache keys) but never speaks TLS. */
+        digest_skip_openssl_config();
         /* global options of OCI runtimes, as container engines pass them */
         while (i < argc && argv[i][0] == '-') {
                 if (streq(argv[i], "-h") || streq(argv[i], "--help")) {

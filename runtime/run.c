@@ -389,14 +389,24 @@ static int apply_image(Container *c, RunArgs *a, const char *store_root)
         _cleanup_(image_freep) Image *img = NULL;
         int r;
 
-        r = store_open(store_root, &s);
-        if (r < 0)
+        /* Lookups only: the pull, if one is needed, is berth-pull's. */
+        r = store_open_readonly(store_root, &s);
+        if (r < 0 && r != -ENOENT)
                 return log_error_errno(r, "open the image store %s", strna(store_root));
-        r = a->pull == PULL_ALWAYS ? -ENOENT : store_image_resolve(s, a->image, &img);
+        if (r >= 0 && a->pull != PULL_ALWAYS)
+                r = store_image_resolve(s, a->image, &img);
+        else
+                r = -ENOENT;
         if (r == -ENOENT && a->pull != PULL_NEVER) {
                 r = image_pull(a->image, store_root);
                 if (r < 0)
                         return r;
+                if (!s) {
+                        r = store_open_readonly(store_root, &s);
+                        if (r < 0)
+                                return log_error_errno(r, "open the image store %s",
+                                                       strna(store_root));
+                }
                 r = store_image_resolve(s, a->image, &img);
         }
         if (r == -ENOENT)
@@ -405,7 +415,7 @@ static int apply_image(Container *c, RunArgs *a, const char *store_root)
         if (r < 0)
                 return log_error_errno(r, "resolve image %s", a->image);
         c->lower_dirs = strv_copy(img->layer_dirs);
-        if (!c->lower_dirs)
+        if (!c->lower_dirs || !(c->image_id = strdup(img->id)))
                 return log_oom();
         STRV_FOREACH (e, img->config.env)
                 if (strv_env_set(&c->env, *e) < 0)

@@ -145,9 +145,22 @@ int store_image_remove(Store *s, const char *ref_or_id)
                 return r;
 
         /* By name: that name only. By id: every name, so the image goes. */
-        if (strv_length(img->containers) > 0 && (!name || strv_length(img->names) <= 1))
-                return log_error_errno(EBUSY, "Remove %s: image %s is used by container %s",
-                                       ref_or_id, id, img->containers[0]);
+        if (!name || strv_length(img->names) <= 1) {
+                _cleanup_free_ char *user = NULL;
+
+                if (strv_length(img->containers) > 0)
+                        user = strdup(img->containers[0]);
+                else {
+                        r = store_image_find_user(s, id, &user);
+                        if (r < 0)
+                                return r;
+                }
+                if (user)
+                        return log_error_errno(EBUSY, "Remove %s: image %s is used by container %s",
+                                               ref_or_id, id, user);
+                if (strv_length(img->containers) > 0)
+                        return log_oom();
+        }
 
         r = refs_load(s, &refs);
         if (r < 0)

@@ -360,6 +360,39 @@ int store_collect_used(Store *s, const char *except, char ***ret_layers, char **
         return 0;
 }
 
+/* Containers started by berth-runtime --image without berthd (declared
+ * containers) have no record here: their directory containers/NAME/ holds
+ * the id in "image-id" for as long as the container exists. Returns 1 and
+ * the first such container's name, 0 when none uses id. */
+int store_image_find_user(Store *s, const char *id, char **ret_container)
+{
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_closedir_ DIR *d = NULL;
+        struct dirent *de;
+
+        fd = openat(s->root_fd, "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : log_error_errno(errno, "open %s/containers", s->root);
+        d = fdopendir(fd);
+        if (!d)
+                return log_error_errno(errno, "open %s/containers", s->root);
+        TAKE_FD(fd);
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *path = NULL, *text = NULL;
+
+                if (de->d_name[0] == '.' || asprintf(&path, "%s/image-id", de->d_name) < 0)
+                        continue;
+                if (read_full_file_at(dirfd(d), path, 128, &text, NULL) < 0)
+                        continue;
+                if (!streq(text, id))
+                        continue;
+                if (ret_container && !(*ret_container = strdup(de->d_name)))
+                        return log_oom();
+                return 1;
+        }
+        return 0;
+}
+
 /* Removes an image that has no name and no container left, then every layer
  * and blob nothing else uses. Called with the store lock held. */
 int store_image_gc(Store *s, const char *id)
@@ -377,6 +410,10 @@ int store_image_gc(Store *s, const char *id)
                 return r;
         if (strv_length(img->containers) > 0)
                 return 0;
+        /* Its layers may be the lower directories of a running container. */
+        r = store_image_find_user(s, id, NULL);
+        if (r != 0)
+                return r < 0 ? r : 0;
         r = refs_load(s, &refs);
         if (r < 0)
                 return r;

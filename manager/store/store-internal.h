@@ -80,6 +80,7 @@ int image_record_save(Store *s, const Image *image);
 int refs_load(Store *s, json_t **ret);
 int refs_save(Store *s, json_t *refs);
 int store_image_gc(Store *s, const char *id);
+int store_image_find_user(Store *s, const char *id, char **ret_container);
 
 /* Names in dir that are hex digests, as "sha256:<hex>"; other names are
  * added to *problems when problems != NULL. */

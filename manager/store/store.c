@@ -163,6 +163,28 @@ int store_open(const char *root, Store **ret)
         return 0;
 }
 
+int store_open_readonly(const char *root, Store **ret)
+{
+        _cleanup_(store_freep) Store *s = NULL;
+
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return log_oom();
+        s->root_fd = s->lock_fd = -EBADF;
+        pthread_mutex_init(&s->mutex, NULL);
+        s->root = strdup(root ?: BERTH_STATEDIR);
+        if (!s->root)
+                return log_oom();
+        s->root_fd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (s->root_fd < 0) {
+                if (errno == ENOENT)
+                        return -ENOENT;
+                return log_error_errno(errno, "Open store %s", s->root);
+        }
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
 void store_free(Store *s)
 {
         if (!s)

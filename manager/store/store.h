@@ -48,6 +48,12 @@ static inline void image_freep(Image **image)
 /* Creates the tree if needed and removes leftovers of interrupted work.
  * root == NULL means BERTH_STATEDIR. */
 int store_open(const char *root, Store **ret);
+/* Opens an existing store for lookups only: nothing is created, locked or
+ * cleaned, which keeps a container's start short and never has it wait for
+ * the lock of a pull in progress. Records are replaced by rename, so reads
+ * need no lock. Such a Store must not be written to. -ENOENT if there is no
+ * store at root. */
+int store_open_readonly(const char *root, Store **ret);
 void store_free(Store *s);
 static inline void store_freep(Store **s)
 {

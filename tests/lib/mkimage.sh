@@ -89,7 +89,7 @@ for j in "$cmd" "$entrypoint" "$args"; do
 done
 
 busybox=$(command -v busybox) || die "busybox is missing (Debian package busybox-static)"
-if ! file -L "$busybox" 2>/dev/null | grep -q 'statically linked' &&
+if ! file -L "$busybox" 2>/dev/null | grep >/dev/null 'statically linked' &&
         ldd "$busybox" >/dev/null 2>&1; then
         die "$busybox is dynamically linked; install busybox-static"
 fi

@@ -17,7 +17,7 @@ declared_require() {
         harness_require_root
         local t
         for t in berth-generator berthd berthctl; do
-                meson introspect --installed "$BUILD_DIR" | grep -q "/$t\"" ||
+                meson introspect --installed "$BUILD_DIR" | grep >/dev/null "/$t\"" ||
                         harness_skip "this build installs no $t"
         done
         command -v docker-registry >/dev/null || harness_skip "no docker-registry"
@@ -48,6 +48,17 @@ declared_registry() {
         harness_registry "${hostport##*:}"
         harness_push_image "$ref" "$@"
         trust_registry "$hostport" local
+}
+
+# declared_app_boot TEST_APP: boots with a registry on 127.0.0.1:5000 serving
+# $REG/test/app:1, a busybox image with the static test-app as
+# /usr/bin/test-app.
+REG=127.0.0.1:5000
+declared_app_boot() {
+        [ -n "${1:-}" ] || fail "usage: $0 TEST_APP (meson passes the static test-app)"
+        declared_require
+        declared_boot
+        declared_registry "$REG/test/app:1" --add "$1:/usr/bin/test-app"
 }
 
 # The generated pull unit's name for IMAGE, read from the container unit.

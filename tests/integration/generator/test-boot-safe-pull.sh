@@ -33,7 +33,7 @@ harness_run systemctl start --no-block web.service
 # Part of the scenario, not a wait for a result: the registry is down for 10 s.
 sleep 10
 # Still waiting: the pull is retried, web's start job is queued.
-harness_run systemctl list-jobs --no-legend web.service | grep -q start ||
+harness_run systemctl list-jobs --no-legend web.service | grep >/dev/null start ||
         fail "web.service's start job ended while the registry was down: $(harness_run systemctl status --no-pager "$pull" web || true)"
 if harness_run systemctl is-failed --quiet "$pull"; then
         fail "$pull failed while the registry was down"
@@ -41,20 +41,20 @@ fi
 harness_registry 5000
 
 # Running, or given up: web's start job has ended either way.
-harness_wait 300 sh -c 'systemctl is-active --quiet web.service || ! systemctl list-jobs --no-legend web.service | grep -q start' || true
+harness_wait 300 sh -c 'systemctl is-active --quiet web.service || ! systemctl list-jobs --no-legend web.service | grep >/dev/null start' || true
 harness_run systemctl is-active --quiet web.service ||
         fail "web.service is not running: $(harness_run systemctl status --no-pager "$pull" web.service || true)"
 harness_run journalctl --sync
-harness_journal -u "$pull" -o cat | grep -q 'unreachable' ||
+harness_journal -u "$pull" -o cat | grep >/dev/null 'unreachable' ||
         fail "$pull did not report the registry as unreachable while it was down"
 [ "$(harness_run systemctl show -p NRestarts --value web.service)" = 0 ] ||
         fail "web.service was restarted on the way"
 harness_run journalctl --sync
-if harness_journal -u web.service -o cat | grep -qi 'timed out\|timeout'; then
+if harness_journal -u web.service -o cat | grep >/dev/null -i 'timed out\|timeout'; then
         fail "web.service hit a timeout: $(harness_journal -u web.service -o cat)"
 fi
 assert_container_main_pid web.service
-harness_wait 60 sh -c 'journalctl --sync; journalctl -u web -o cat | grep -qx boot-safe-up' ||
+harness_wait 60 sh -c 'journalctl --sync; journalctl -u web -o cat | grep >/dev/null -x boot-safe-up' ||
         fail "the container's output is not in the journal"
 harness_run systemctl stop web.service
 echo ok

@@ -11,7 +11,7 @@
 set -euo pipefail
 . "$SOURCE_DIR/tests/integration/generator/lib-declared.sh"
 harness_require_root
-if ! meson introspect --installed "$BUILD_DIR" | grep -q '/berth-generator"'; then
+if ! meson introspect --installed "$BUILD_DIR" | grep >/dev/null '/berth-generator"'; then
         echo "SKIP: this build installs no berth-generator" >&2
         exit 77
 fi
@@ -83,9 +83,9 @@ pid1=$(harness_run systemctl show -p MainPID --value web)
 if harness_run pgrep -f 'berth-runtime run' >/dev/null; then
         fail "a berth-runtime process remains"
 fi
-harness_wait 10 sh -c 'journalctl --sync; journalctl -u web -o cat | grep -q web-says-hello' ||
+harness_wait 10 sh -c 'journalctl --sync; journalctl -u web -o cat | grep >/dev/null web-says-hello' ||
         fail "the container's output is not in the unit's journal"
-harness_run journalctl --no-pager CONTAINER_NAME=systemd-web -o cat | grep -q web-says-hello ||
+harness_run journalctl --no-pager CONTAINER_NAME=systemd-web -o cat | grep >/dev/null web-says-hello ||
         fail "the journal entries are not tagged CONTAINER_NAME=systemd-web"
 
 # ---- kill -9 under Restart=always --------------------------------------------
@@ -107,7 +107,7 @@ harness_run systemctl stop web
 
 # ---- a template instance -----------------------------------------------------
 harness_run systemctl start db@one || fail "db@one did not start: $(harness_run systemctl status db@one || true)"
-harness_wait 10 sh -c 'journalctl --sync; journalctl -u db@one -o cat | grep -q instance-one-up' ||
+harness_wait 10 sh -c 'journalctl --sync; journalctl -u db@one -o cat | grep >/dev/null instance-one-up' ||
         fail "the instance did not run with its instance name"
 harness_run systemctl stop db@one
 echo ok

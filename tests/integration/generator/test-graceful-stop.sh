@@ -24,12 +24,12 @@ Exec=sleep 1000
 EOT
 harness_run systemctl daemon-reload
 harness_run systemctl start web stubborn
-harness_wait 30 sh -c 'journalctl -u web | grep -q up'
+harness_wait 30 sh -c 'journalctl -u web | grep >/dev/null up'
 
 harness_run systemctl stop web
 # journald may still be writing the last lines when systemctl returns.
-harness_wait 10 sh -c 'journalctl -u web | grep -q got-USR1' || fail "the stop signal did not reach the app"
-harness_wait 10 sh -c 'journalctl -u web | grep -q graceful-done' ||
+harness_wait 10 sh -c 'journalctl -u web | grep >/dev/null got-USR1' || fail "the stop signal did not reach the app"
+harness_wait 10 sh -c 'journalctl -u web | grep >/dev/null graceful-done' ||
         fail "the app was killed before it finished"
 state=$(harness_run systemctl show -p ActiveState --value web)
 [ "$state" = inactive ] || fail "web is $state after a clean stop, not inactive"

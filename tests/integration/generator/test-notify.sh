@@ -6,13 +6,8 @@
 # usage: test-notify.sh TEST_APP   (meson passes the static test-app)
 set -euo pipefail
 . "$SOURCE_DIR/tests/integration/generator/lib-declared.sh"
-APP=${1:?usage: $0 TEST_APP}
-declared_require
-declared_boot
-
-REG=127.0.0.1:5000
+declared_app_boot "${1:-}"
 DELAY=8
-declared_registry "$REG/test/app:1" --add "$APP:/usr/bin/test-app"
 
 declare_file slow.container <<EOF2
 [Container]
@@ -30,7 +25,7 @@ pull=$(pull_unit_of slow.service)
 harness_run timeout 300 systemctl start "$pull" || fail "$pull failed"
 
 harness_run systemctl start --no-block slow.service
-harness_wait 120 sh -c 'journalctl --sync; journalctl -u slow -o cat | grep -q "READY=1 in"' ||
+harness_wait 120 sh -c 'journalctl --sync; journalctl -u slow -o cat | grep >/dev/null "READY=1 in"' ||
         fail "the app did not start: $(harness_run systemctl status --no-pager slow || true)"
 state=$(harness_run systemctl show -p ActiveState --value slow.service)
 harness_run journalctl --sync
@@ -40,7 +35,7 @@ sent=$(harness_journal -u slow -o cat | grep -c 'sent READY=1' || true)
 harness_wait 120 systemctl is-active --quiet slow.service ||
         fail "slow.service did not become active: $(harness_run systemctl status --no-pager slow || true)"
 harness_run journalctl --sync
-harness_journal -u slow -o cat | grep -q 'sent READY=1' ||
+harness_journal -u slow -o cat | grep >/dev/null 'sent READY=1' ||
         fail "slow.service became active, but not by the app's READY=1"
 assert_container_main_pid slow.service
 harness_run systemctl stop slow.service

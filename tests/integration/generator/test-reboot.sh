@@ -34,13 +34,13 @@ if harness_run systemctl is-active --quiet harness-registry.service; then
 fi
 harness_wait 300 systemctl is-active --quiet web.service ||
         fail "web.service is not running after the reboot: $(harness_run systemctl status --no-pager web.service || true)"
-harness_run systemctl show -p WantedBy --value web.service | grep -qw multi-user.target ||
+harness_run systemctl show -p WantedBy --value web.service | grep >/dev/null -w multi-user.target ||
         fail "web.service is not wanted by multi-user.target"
 assert_container_main_pid web.service
 after=$(harness_run systemctl show -p MainPID --value web.service)
 echo "web's Main PID: $before before the reboot, $after after"
 harness_run journalctl --sync
-harness_journal -b -u web -o cat | grep -q '^web-up-in-boot-' ||
+harness_journal -b -u web -o cat | grep >/dev/null '^web-up-in-boot-' ||
         fail "the container did not run in this boot"
 harness_run systemctl stop web.service
 echo ok

@@ -32,7 +32,7 @@ harness_run systemctl daemon-reload
 
 pull=$(pull_unit_of web.service)
 [ -n "$pull" ] || fail "web.service requires no berth-pull-* unit: $(harness_run systemctl cat web.service)"
-harness_run systemctl cat "$pull" | grep -q '^ExecStart=.*berthctl pull' ||
+harness_run systemctl cat "$pull" | grep >/dev/null '^ExecStart=.*berthctl pull' ||
         fail "$pull does not run berthctl pull"
 if harness_run systemctl is-active --quiet berthd.service; then
         fail "berthd runs before anything asked for it"
@@ -42,13 +42,13 @@ harness_run timeout 300 systemctl start web ||
         fail "web did not start: $(harness_run systemctl status --no-pager "$pull" web || true)"
 harness_run systemctl is-active --quiet "$pull" || fail "$pull is not active after the start"
 harness_run systemctl is-active --quiet berthd.service || fail "berthd was not activated for the pull"
-harness_run berthctl images | grep -q "$REG/demo/busybox" ||
+harness_run berthctl images | grep >/dev/null "$REG/demo/busybox" ||
         fail "the image is not in the store: $(harness_run berthctl images)"
 assert_container_main_pid web.service
 harness_run systemctl status --no-pager web.service || true
-harness_wait 60 sh -c 'journalctl --sync; journalctl -u web -o cat | grep -qx web-from-registry' ||
+harness_wait 60 sh -c 'journalctl --sync; journalctl -u web -o cat | grep >/dev/null -x web-from-registry' ||
         fail "the container's output is not in web's journal"
-harness_journal CONTAINER_NAME=systemd-web -o cat | grep -qx web-from-registry ||
+harness_journal CONTAINER_NAME=systemd-web -o cat | grep >/dev/null -x web-from-registry ||
         fail "the journal entries are not tagged CONTAINER_NAME=systemd-web"
 harness_run systemctl stop web
 

@@ -7,13 +7,8 @@
 # usage: test-socket.sh TEST_APP   (meson passes the static test-app)
 set -euo pipefail
 . "$SOURCE_DIR/tests/integration/generator/lib-declared.sh"
-APP=${1:?usage: $0 TEST_APP}
-declared_require
-declared_boot
-
-REG=127.0.0.1:5000
+declared_app_boot "${1:-}"
 PORT=8080
-declared_registry "$REG/test/app:1" --add "$APP:/usr/bin/test-app"
 
 declare_file web.socket <<EOF2
 [Socket]

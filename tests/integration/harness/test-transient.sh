@@ -67,7 +67,7 @@ trap 'harness_teardown 1; rm -rf "$work"' EXIT
 [ "$(readlink "/proc/$HARNESS_PID/ns/pid")" != "$(readlink /proc/self/ns/pid)" ] ||
         fail "the harness shares the host's PID namespace"
 # The host's processes (this script) are invisible inside.
-if harness_run sh -c 'cat /proc/[0-9]*/cmdline 2>/dev/null | tr "\0" " "' | grep -qF "test-transient.sh"; then
+if harness_run sh -c 'cat /proc/[0-9]*/cmdline 2>/dev/null | tr "\0" " "' | grep >/dev/null -F "test-transient.sh"; then
         fail "the host's processes are visible inside"
 fi
 [ "$(harness_run hostname)" = berth-harness ] || fail "hostname is not set"

@@ -79,9 +79,9 @@ run systemctl stop test-monitor
 run cat /tmp/monitor.txt >"$work/monitor.txt"
 grep -q 'Member=TransferNew' "$work/monitor.txt" || fail "busctl monitor saw no TransferNew"
 grep -q 'Member=PropertiesChanged' "$work/monitor.txt" || fail "busctl monitor saw no progress"
-grep -A20 'Member=TransferRemoved' "$work/monitor.txt" | grep -q 'STRING "done"' ||
+grep -A20 'Member=TransferRemoved' "$work/monitor.txt" | grep >/dev/null 'STRING "done"' ||
         fail "busctl monitor saw no successful end of the transfer"
-harness_journal -u berthd.service | grep -q "layer sha256:.* pulled" ||
+harness_journal -u berthd.service | grep >/dev/null "layer sha256:.* pulled" ||
         fail "no journal line per layer"
 
 # --- run -d --restart=always ---------------------------------------------------------
@@ -113,9 +113,9 @@ newpid=$(run systemctl show -P MainPID berth-web.service)
 [ "$newpid" -gt 0 ] && [ "$newpid" != "$pid" ] || fail "no new main PID after the restart"
 
 # --- logs ---------------------------------------------------------------------------
-run berthctl logs web | grep -q hello-from-web || fail "berthctl logs lacks the container's output"
+run berthctl logs web | grep >/dev/null hello-from-web || fail "berthctl logs lacks the container's output"
 [ "$(run berthctl logs -n 1 web)" = hello-from-web ] || fail "berthctl logs -n 1 is wrong"
-harness_journal CONTAINER_NAME=web -o cat | grep -q hello-from-web ||
+harness_journal CONTAINER_NAME=web -o cat | grep >/dev/null hello-from-web ||
         fail "journalctl CONTAINER_NAME=web finds nothing"
 
 # --- exec: the init's namespaces, cgroup, user, capabilities, seccomp ----------------
@@ -131,24 +131,24 @@ for field in CapBnd CapEff Seccomp NoNewPrivs Uid; do
         [ "$want" = "$have" ] || fail "exec: $field is \"$have\", the init has \"$want\""
 done
 cg=$(run systemctl show -P ControlGroup berth-web.service)
-run berthctl exec web cat /proc/self/cgroup | grep -q "^0::/$" ||
+run berthctl exec web cat /proc/self/cgroup | grep >/dev/null "^0::/$" ||
         fail "exec is not in the container's cgroup namespace root"
 run berthctl exec -e FOO=bar web sh -c 'test "$FOO" = bar' || fail "exec -e did not set FOO"
 
 # --- rmi of an image in use ------------------------------------------------------------
 out=$(run berthctl rmi "$ref" 2>&1) && fail "rmi of an image in use succeeded"
-echo "$out" | grep -q "in use by container web" || fail "rmi did not name the container: $out"
+echo "$out" | grep >/dev/null "in use by container web" || fail "rmi did not name the container: $out"
 
 # --- an unprivileged user ------------------------------------------------------------------
 run useradd -m tester
-run runuser -u tester -- berthctl ps -a | grep -q " web$" || fail "tester cannot list containers"
-run runuser -u tester -- berthctl images | grep -q "$ref" || fail "tester cannot list images"
+run runuser -u tester -- berthctl ps -a | grep >/dev/null " web$" || fail "tester cannot list containers"
+run runuser -u tester -- berthctl images | grep >/dev/null "$ref" || fail "tester cannot list images"
 for cmd in "pull $ref" "run -d --name x $ref true" "rm -f web" "stop web"; do
         rc=0
         # shellcheck disable=SC2086
         out=$(run runuser -u tester -- berthctl --no-ask-password $cmd 2>&1) || rc=$?
         [ "$rc" = 4 ] || fail "tester: berthctl $cmd exited $rc, expected 4: $out"
-        echo "$out" | grep -q "not authorized" || fail "tester: berthctl $cmd: $out"
+        echo "$out" | grep >/dev/null "not authorized" || fail "tester: berthctl $cmd: $out"
 done
 [ "$(run systemctl is-active berth-web.service)" = active ] || fail "tester's attempts changed web"
 
@@ -168,9 +168,9 @@ run berthctl pull "$ref" >/dev/null || fail "pull again failed"
 
 # --- run -d --rm: the container goes when it has exited ---------------------------------
 run berthctl run -d --rm --name once "$ref" sh -c 'echo bye' >/dev/null || fail "run -d --rm failed"
-for _ in $(seq 100); do run berthctl ps -a | grep -q " once$" || break; sleep 0.1; done
-run berthctl ps -a | grep -q " once$" && fail "a --rm container is still listed after it exited"
-run berthctl logs once | grep -q bye || fail "the --rm container's output is not in the journal"
+for _ in $(seq 100); do run berthctl ps -a | grep >/dev/null " once$" || break; sleep 0.1; done
+run berthctl ps -a | grep >/dev/null " once$" && fail "a --rm container is still listed after it exited"
+run berthctl logs once | grep >/dev/null bye || fail "the --rm container's output is not in the journal"
 
 # --- foreground run --rm ---------------------------------------------------------------------
 rc=0

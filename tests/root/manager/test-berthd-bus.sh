@@ -97,7 +97,7 @@ sleep 0.3
 kill "$monitor"
 grep -q "Member=TransferNew" "$work/monitor.txt" || fail "no TransferNew signal"
 grep -q 'Member=TransferRemoved' "$work/monitor.txt" || fail "no TransferRemoved signal"
-grep -A20 'Member=TransferRemoved' "$work/monitor.txt" | grep -q 'STRING "done"' ||
+grep -A20 'Member=TransferRemoved' "$work/monitor.txt" | grep >/dev/null 'STRING "done"' ||
         fail "the transfer did not end with \"done\""
 grep -q 'Member=PropertiesChanged' "$work/monitor.txt" || fail "no progress signals"
 # within a PropertiesChanged message (each message starts with a "Member=" line)
@@ -107,10 +107,10 @@ grep -q 'Member=ImageNew' "$work/monitor.txt" || fail "no ImageNew signal"
 [ "$(grep -c 'layer sha256:.* pulled' "$work/berthd.log")" = 2 ] ||
         fail "expected one log line per layer (2 layers)"
 grep -q "Pulled $ref" "$work/pull.txt" || fail "berthctl did not report the pull"
-"$berthctl" images | grep -q "^$ref " || fail "images does not list $ref"
+"$berthctl" images | grep >/dev/null "^$ref " || fail "images does not list $ref"
 "$berthctl" images --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[0]["names"][0]==sys.argv[1]' "$ref" ||
         fail "images --json is wrong"
-"$berthctl" pull --policy=missing "$ref" | grep -q "present" || fail "--policy=missing pulled again"
+"$berthctl" pull --policy=missing "$ref" | grep >/dev/null "present" || fail "--policy=missing pulled again"
 
 # --- one transfer per reference; Cancel cleans up ---------------------------------
 t1=$(bus call org.berth1 /org/berth1 org.berth1.Manager PullImage s "127.0.0.1:$hang_port/x/y" | awk '{print $2}')
@@ -119,22 +119,22 @@ t2=$(bus call org.berth1 /org/berth1 org.berth1.Manager PullImage s "127.0.0.1:$
 t1=${t1//\"/}
 bus introspect --xml-interface org.berth1 "$t1" >"$work/Transfer.xml"
 bus call org.berth1 "$t1" org.berth1.Transfer Cancel
-for _ in $(seq 50); do bus tree --list org.berth1 | grep -q "^$t1\$" || break; sleep 0.1; done
-bus tree --list org.berth1 | grep -q "^$t1\$" && fail "the cancelled transfer is still there"
+for _ in $(seq 50); do bus tree --list org.berth1 | grep >/dev/null "^$t1\$" || break; sleep 0.1; done
+bus tree --list org.berth1 | grep >/dev/null "^$t1\$" && fail "the cancelled transfer is still there"
 grep -q "canceled" "$work/berthd.log" || fail "the cancellation was not logged"
 [ -z "$(ls -A "$work/state/tmp" 2>/dev/null)" ] || fail "a cancelled pull left files in tmp/"
 
 # --- containers ----------------------------------------------------------------
 "$berthctl" create --name web -e FOO=bar --restart=always -m 64m "$ref" sleep 100 >/dev/null ||
         fail "create failed"
-bus tree --list org.berth1 | grep -qx /org/berth1/container/web || fail "no object for web"
+bus tree --list org.berth1 | grep >/dev/null -x /org/berth1/container/web || fail "no object for web"
 [ "$(bus get-property org.berth1 /org/berth1/container/web org.berth1.Container State)" = 's "created"' ] ||
         fail "a new container is not in state created"
 [ -f "$work/state/containers/web/config.json" ] || fail "no record on disk"
 out=$("$berthctl" rmi "$ref" 2>&1) && fail "rmi of an image in use succeeded"
-echo "$out" | grep -q "in use by container web" || fail "rmi did not name the container: $out"
-"$berthctl" ps | grep -q web && fail "ps without -a lists a container that is not running"
-"$berthctl" ps -a | grep -q " web$" || fail "ps -a does not list web"
+echo "$out" | grep >/dev/null "in use by container web" || fail "rmi did not name the container: $out"
+"$berthctl" ps | grep >/dev/null web && fail "ps without -a lists a container that is not running"
+"$berthctl" ps -a | grep >/dev/null " web$" || fail "ps -a does not list web"
 "$berthctl" inspect web | python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; assert d["Env"]==["FOO=bar"] and d["MemoryMax"]==64<<20 and d["Restart"]=="always"' ||
         fail "inspect shows the wrong configuration"
 
@@ -180,7 +180,7 @@ expect_error() {
         if out=$(busctl --address="$address" -- call org.berth1 /org/berth1 org.berth1.Manager "$@" 2>&1); then
                 fail "accepted: $*"
         fi
-        echo "$out" | grep -q "$want" || fail "for $*: expected \"$want\", got: $out"
+        echo "$out" | grep >/dev/null "$want" || fail "for $*: expected \"$want\", got: $out"
 }
 expect_error "invalid container name" CreateContainer 'ssa{sv}' '../../etc' "$ref" 0
 expect_error "invalid container name" CreateContainer 'ssa{sv}' '-rf' "$ref" 0
@@ -221,7 +221,7 @@ out=$("$berthctl" create --name x -p 80:80:80:80 "$ref" 2>&1) && fail "berthctl 
 echo "$out" | grep -q 'invalid --publish "80:80:80:80": expected \[IP:\]' || fail "berthctl -p error: $out"
 out=$("$berthctl" create --name x --network none -p 80 "$ref" 2>&1) && fail "berthctl --network none -p succeeded"
 echo "$out" | grep -q 'need a network, not --network none' || fail "berthctl --network none -p error: $out"
-bus tree --list org.berth1 | grep -q '/container/x$' && fail "a refused CreateContainer left an object"
+bus tree --list org.berth1 | grep >/dev/null '/container/x$' && fail "a refused CreateContainer left an object"
 [ ! -e "$work/state/containers/x" ] || fail "a refused CreateContainer left a record"
 
 
@@ -229,7 +229,7 @@ bus tree --list org.berth1 | grep -q '/container/x$' && fail "a refused CreateCo
 kill "$berthd_pid"
 wait "$berthd_pid" || true
 start_berthd 2
-"$berthctl" ps -a | grep -q " web$" || fail "web is gone after berthd restarted"
+"$berthctl" ps -a | grep >/dev/null " web$" || fail "web is gone after berthd restarted"
 rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$berthd_pid/status")
 echo "berthd idle RSS: ${rss} kB"
 if ldd "$berthd" | grep libasan >/dev/null; then # not -q: with pipefail, an early exit of grep fails ldd
@@ -246,15 +246,15 @@ start_berthd 0
 
 # --- save and load ---------------------------------------------------------------
 "$berthctl" save -o "$work/saved.tar" "$ref" || fail "save failed"
-tar -tf "$work/saved.tar" | grep -q '^index.json$' || fail "save did not write an OCI layout"
+tar -tf "$work/saved.tar" | grep >/dev/null '^index.json$' || fail "save did not write an OCI layout"
 "$berthctl" save "$ref" | "$berthctl" load --name 127.0.0.1:$port/test/copy:v1 >"$work/load.txt" ||
         fail "save | load failed"
 grep -q "Loaded image: sha256:" "$work/load.txt" || fail "load did not report the image"
-"$berthctl" images | grep -q "test/copy:v1" || fail "the loaded image is not listed under its name"
+"$berthctl" images | grep >/dev/null "test/copy:v1" || fail "the loaded image is not listed under its name"
 "$berthctl" rmi "127.0.0.1:$port/test/copy:v1" >/dev/null || fail "rmi of the loaded name failed"
 
 "$berthctl" rm web >/dev/null || fail "rm web failed"
 [ ! -e "$work/state/containers/web" ] || fail "rm left the record"
 "$berthctl" rmi "$ref" >/dev/null || fail "rmi after rm failed"
-"$berthctl" images | grep -q "$ref" && fail "the image is still listed"
+"$berthctl" images | grep >/dev/null "$ref" && fail "the image is still listed"
 echo "PASS"

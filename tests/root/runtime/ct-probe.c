@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Static helper copied into test containers: performs one operation and
  * prints its result, so shell tests can check what the sandbox allows. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +13,8 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include "notify.h"
 
 static int report(const char *what, long r)
 {
@@ -28,55 +28,15 @@ static int report(const char *what, long r)
 
 /* systemd 252 maps a notification to its unit through the sender's pid; a
  * sender that exits before systemd reads the datagram is dropped. Like
- * newer systemd-notify, wait on BARRIER=1 so the message is consumed. */
-static int notify_send(int s, const struct sockaddr_un *sa, const char *msg, int fd)
-{
-        union {
-                struct cmsghdr h;
-                char buf[CMSG_SPACE(sizeof(int))];
-        } control = {};
-        struct iovec iov = {.iov_base = (char *)msg, .iov_len = strlen(msg)};
-        struct msghdr mh = {
-            .msg_name = (void *)sa, .msg_namelen = sizeof(*sa), .msg_iov = &iov, .msg_iovlen = 1};
-
-        if (fd >= 0) {
-                struct cmsghdr *c;
-
-                mh.msg_control = &control;
-                mh.msg_controllen = sizeof(control.buf);
-                c = CMSG_FIRSTHDR(&mh);
-                c->cmsg_level = SOL_SOCKET;
-                c->cmsg_type = SCM_RIGHTS;
-                c->cmsg_len = CMSG_LEN(sizeof(int));
-                memcpy(CMSG_DATA(c), &fd, sizeof(int));
-        }
-        return sendmsg(s, &mh, MSG_NOSIGNAL) < 0 ? -1 : 0;
-}
-
+ * systemd-notify, wait on BARRIER=1 so the message is consumed. */
 static int notify(const char *msg)
 {
-        const char *path = getenv("NOTIFY_SOCKET");
-        struct sockaddr_un sa = {.sun_family = AF_UNIX};
-        struct pollfd pfd = {.events = POLLIN};
-        int s, p[2];
+        int r = notify_message(msg);
 
-        if (!path || strlen(path) >= sizeof(sa.sun_path)) {
-                errno = ENOTCONN;
-                return -1;
-        }
-        strcpy(sa.sun_path, path);
-        s = socket(AF_UNIX, SOCK_DGRAM, 0);
-        if (s < 0 || notify_send(s, &sa, msg, -1) < 0 || pipe(p) < 0)
-                return -1;
-        if (notify_send(s, &sa, "BARRIER=1", p[1]) < 0)
-                return -1;
-        close(p[1]);
-        pfd.fd = p[0];
-        if (poll(&pfd, 1, 5000) <= 0) {
-                errno = ETIMEDOUT;
-                return -1;
-        }
-        return 0;
+        if (r >= 0)
+                r = notify_barrier(5000);
+        errno = -r;
+        return r;
 }
 
 int main(int argc, char **argv)

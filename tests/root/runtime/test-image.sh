@@ -46,9 +46,31 @@ if "$RUNTIME" run --store "$S" --name img7 --pull never --image example.com/nope
 fi
 check_contains "$(cat "$TMP/err")" "--pull never" "error says the image was not pulled"
 
+# The start only reads the store: one that does not exist is an image that
+# is not there, and is not created.
+if "$RUNTIME" run --store "$TMP/nostore" --name img8 --pull never --image example.com/test/busybox:1 \
+        -- true 2>"$TMP/err"; then
+        fail "image in a missing store accepted"
+fi
+check_contains "$(cat "$TMP/err")" "--pull never" "a missing store is a missing image"
+[ ! -e "$TMP/nostore/images" ] || fail "a start created the store's tree"
+
 if "$RUNTIME" run --store "$S" --name img4 --image example.com/nope:1 -- true 2>"$TMP/err"; then
         fail "unknown image accepted"
 fi
 check_contains "$(cat "$TMP/err")" "example.com/nope:1" "error names the image"
 [ ! -e "$S/containers/img4" ] || fail "failed start left its layer dir"
+
+# A container started from the image (no berthd record) keeps it: removal is
+# refused and names the container until the container is cleaned up.
+STORE_TOOL=$BUILD_DIR/manager/store/berth-store
+"$RUNTIME" run --store "$S" --name img8 --image example.com/test/busybox:1 -- true
+if "$STORE_TOOL" --root "$S" rm example.com/test/busybox:1 2>"$TMP/err"; then
+        fail "an image in use by img8 was removed"
+fi
+check_contains "$(cat "$TMP/err")" "used by container img8" "the refusal names the container"
+[ "$(ls "$S/layers" | wc -l)" = 2 ] || fail "a refused removal touched the layers"
+"$RUNTIME" cleanup --store "$S" --name img8 --rm
+"$STORE_TOOL" --root "$S" rm example.com/test/busybox:1 || fail "removal after cleanup failed"
+[ -z "$(ls "$S/layers")" ] || fail "the image's layers remain after its removal"
 echo PASS

@@ -7,7 +7,7 @@ B=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-"$B" --help | grep -q -- "--insecure HOST"
+"$B" --help | grep >/dev/null -- "--insecure HOST"
 [ "$("$B" --version)" = "berth-pull $("$B" --version | cut -d' ' -f2)" ]
 rc=0; "$B" 2>/dev/null || rc=$?; [ $rc = 2 ]
 rc=0; "$B" --bogus x 2>/dev/null || rc=$?; [ $rc = 2 ]
