@@ -36,8 +36,9 @@ static void records_free(Record **l, size_t n)
 }
 
 /* Rewrites the hosts file of every member of the network, each listing all
- * the others by container name and host name. */
-static int update_hosts(int run_fd, const char *network)
+ * the others by container name and host name. self (may be NULL), a member
+ * whose record is at hand, is not read back from its file. */
+static int update_hosts(int run_fd, const char *network, Record *self)
 {
         IpamEntry *members = NULL;
         Record **recs;
@@ -53,7 +54,9 @@ static int update_hosts(int run_fd, const char *network)
                 return -ENOMEM;
         }
         for (int i = 0; i < n; i++)
-                if (record_load(run_fd, members[i].container, &recs[n_recs]) >= 0)
+                if (self && streq(members[i].container, self->container))
+                        recs[n_recs++] = self;
+                else if (record_load(run_fd, members[i].container, &recs[n_recs]) >= 0)
                         n_recs++;
         ipam_entries_free(members, n);
         for (size_t i = 0; i < n_recs; i++) {
@@ -61,7 +64,10 @@ static int update_hosts(int run_fd, const char *network)
                 if (k < 0 && r == 0)
                         r = k;
         }
-        records_free(recs, n_recs);
+        for (size_t i = 0; i < n_recs; i++)
+                if (recs[i] != self)
+                        record_free(recs[i]);
+        free(recs);
         return r;
 }
 
@@ -119,15 +125,24 @@ static int detach_locked(const NetworkContext *ctx, int run_fd, const Record *re
         nl_close(&nl);
         ipam_entries_free(left, n_left);
 
-        if (n_left == 0)
-                k = nft_detach(ctx, rec, true, !networks_active(run_fd));
-        else {
+        if (n_left == 0) {
+                bool last_network = !networks_active(run_fd);
+
+                k = nft_detach_fast(ctx, rec, true, last_network);
+                if (k == -ENOBUFS)
+                        k = nft_detach(ctx, rec, true, last_network);
+                else if (k < 0)
+                        k = log_error_errno(k, "nftables transaction on table ip %s failed",
+                                            ctx->table);
+        } else {
                 k = nft_ports_fast(ctx, rec, false);
                 if (k == -ENOENT) /* no table: nothing to remove */
                         k = 0;
-                else if (k == -E2BIG)
-                        k = nft_detach(ctx, rec, false, false);
-                else if (k < 0)
+                else if (k == -E2BIG) {
+                        k = nft_detach_fast(ctx, rec, false, false);
+                        if (k == -ENOBUFS)
+                                k = nft_detach(ctx, rec, false, false);
+                } else if (k < 0)
                         k = log_error_errno(k, "Failed to remove the published ports of %s",
                                             rec->container);
         }
@@ -137,7 +152,7 @@ static int detach_locked(const NetworkContext *ctx, int run_fd, const Record *re
                 return r; /* keep the record so that the next detach retries */
 
         if (n_left > 0)
-                (void)update_hosts(run_fd, rec->network);
+                (void)update_hosts(run_fd, rec->network, NULL);
         snprintf(dir, sizeof(dir), "containers/%s", rec->container);
         (void)rm_rf_at(run_fd, dir);
         return record_remove(run_fd, rec->container);
@@ -249,12 +264,20 @@ static int take_port(const NetworkContext *ctx, int run_fd, const char *containe
 
 static int add_mapping(Record *rec, const PortMapping *m)
 {
-        if (rec->n_ports >= PUBLISH_PORTS_MAX)
+        size_t n = rec->n_ports;
+
+        if (n >= PUBLISH_PORTS_MAX)
                 return -E2BIG;
-        if (!rec->ports) {
-                rec->ports = calloc(PUBLISH_PORTS_MAX, sizeof(PortMapping));
-                if (!rec->ports)
+        /* Grown by doubling: the runtime attaches right after forking the
+         * container, when every page it writes is copied first, so room for
+         * PUBLISH_PORTS_MAX up front would cost a dozen page faults. */
+        if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
+                size_t cap = n == 0 ? 4 : n * 2;
+                PortMapping *l = reallocarray(rec->ports, cap, sizeof(PortMapping));
+
+                if (!l)
                         return -ENOMEM;
+                rec->ports = l;
         }
         rec->ports[rec->n_ports++] = *m;
         return 0;
@@ -376,48 +399,50 @@ static int ensure_bridge(Netlink *nl, const Network *n, bool *created)
 
 static int plumb(const Network *n, const Record *rec, int netns_fd, bool *created)
 {
-        Netlink host = {.fd = -EBADF}, inner = {.fd = -EBADF};
+        /* One buffer for both namespaces, one after the other: fewer stack
+         * pages to copy in a process that has just forked. */
+        Netlink nl;
         int bridge, eth0, r;
 
-        r = nl_open(&host);
+        r = nl_open(&nl);
         if (r < 0)
                 return log_error_errno(r, "Failed to open a netlink socket");
-        bridge = ensure_bridge(&host, n, created);
+        bridge = ensure_bridge(&nl, n, created);
         if (bridge < 0) {
-                nl_close(&host);
+                nl_close(&nl);
                 return bridge;
         }
-        r = queue_veth_create(&host, rec->interface, bridge, "eth0", netns_fd, n->mtu);
+        r = queue_veth_create(&nl, rec->interface, bridge, "eth0", netns_fd, n->mtu);
         if (r >= 0)
-                r = queue_bridge_port_hairpin(&host, rec->interface);
+                r = queue_bridge_port_hairpin(&nl, rec->interface);
         if (r >= 0)
-                r = nl_transact(&host, NULL, NULL, NULL);
-        nl_close(&host);
+                r = nl_transact(&nl, NULL, NULL, NULL);
+        nl_close(&nl);
         if (r < 0)
                 return log_error_errno(r, "Failed to create veth %s for container %s",
                                        rec->interface, rec->container);
 
-        r = nl_open_in_netns(&inner, netns_fd);
+        r = nl_open_in_netns(&nl, netns_fd);
         if (r < 0)
                 return log_error_errno(r, "Failed to open netlink in the container's namespace");
-        eth0 = link_get_index(&inner, "eth0");
+        eth0 = link_get_index(&nl, "eth0");
         if (eth0 < 0) {
-                nl_close(&inner);
+                nl_close(&nl);
                 return log_error_errno(eth0, "eth0 did not appear in container %s", rec->container);
         }
         /* lo is ifindex 1 in every network namespace. */
-        r = queue_link_up(&inner, 1);
+        r = queue_link_up(&nl, 1);
         if (r >= 0)
-                r = queue_addr_add(&inner, eth0, ipv4_to_in_addr(rec->address), n->subnet.prefixlen,
+                r = queue_addr_add(&nl, eth0, ipv4_to_in_addr(rec->address), n->subnet.prefixlen,
                                    ipv4_to_in_addr(ipv4_subnet_broadcast(&n->subnet)));
         if (r >= 0)
-                r = queue_link_up(&inner, eth0);
+                r = queue_link_up(&nl, eth0);
         /* An internal network has no way out, so no default route either. */
         if (r >= 0 && !n->internal)
-                r = queue_default_route(&inner, ipv4_to_in_addr(n->gateway));
+                r = queue_default_route(&nl, ipv4_to_in_addr(n->gateway));
         if (r >= 0)
-                r = nl_transact(&inner, NULL, NULL, NULL);
-        nl_close(&inner);
+                r = nl_transact(&nl, NULL, NULL, NULL);
+        nl_close(&nl);
         if (r < 0)
                 return log_error_errno(r, "Failed to configure eth0 of container %s",
                                        rec->container);
@@ -483,18 +508,22 @@ static int nft_update(const NetworkContext *ctx, int run_fd, const Network *n, c
         int r;
 
         if (!created) {
-                r = nft_table_exists(ctx);
-                if (r > 0) {
-                        r = nft_ports_fast(ctx, rec, true);
-                        if (r != -E2BIG)
-                                return r;
-                } else if (r < 0)
-                        return log_error_errno(r, "Failed to look up table ip %s", ctx->table);
+                r = nft_join_fast(ctx, rec);
+                if (r > 0)
+                        return 0;
+                if (r == -EEXIST)
+                        return r;
+                if (r < 0 && r != -E2BIG)
+                        return log_error_errno(r, "Failed to update table ip %s", ctx->table);
         }
         r = load_others(run_fd, rec->container, &others, &n_others);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the network records");
-        r = nft_attach(ctx, n, rec, others, n_others);
+        r = nft_attach_fast(ctx, n, rec, others, n_others);
+        if (r == -ENOBUFS)
+                r = nft_attach(ctx, n, rec, others, n_others);
+        else if (r < 0 && r != -EEXIST)
+                log_error_errno(r, "nftables transaction on table ip %s failed", ctx->table);
         records_free(others, n_others);
         return r;
 }
@@ -689,7 +718,7 @@ static int attach_locked(NetworkContext *ctx, int run_fd, const NetworkSpec *spe
         if (r >= 0)
                 r = etc_write_resolv_conf(run_fd, ctx, n, spec);
         if (r >= 0)
-                r = update_hosts(run_fd, n->name);
+                r = update_hosts(run_fd, n->name, rec);
         if (r >= 0)
                 r = make_attachment(ctx, n, rec, ret);
         if (r >= 0)

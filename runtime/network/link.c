@@ -87,6 +87,18 @@ int queue_bridge_create(Netlink *nl, const char *name, uint32_t mtu)
         return 0;
 }
 
+/* A veth created without queue counts gets one queue per possible CPU, and
+ * the driver then cuts the real count down to one on the registered device,
+ * which waits for an RCU grace period under the rtnl lock: the bulk of a
+ * veth creation on a busy host. Asking for the single queue up front (on
+ * both ends: the peer is sized from its own attributes) skips that. */
+static int put_one_queue(Netlink *nl)
+{
+        int r = nl_put_u32(nl, IFLA_NUM_TX_QUEUES, 1);
+
+        return r < 0 ? r : nl_put_u32(nl, IFLA_NUM_RX_QUEUES, 1);
+}
+
 int queue_veth_create(Netlink *nl, const char *host_name, int master_index, const char *peer_name,
                       int peer_netns_fd, uint32_t mtu)
 {
@@ -106,6 +118,8 @@ int queue_veth_create(Netlink *nl, const char *host_name, int master_index, cons
                 return r;
         if (mtu > 0 && (r = nl_put_u32(nl, IFLA_MTU, mtu)) < 0)
                 return r;
+        if ((r = put_one_queue(nl)) < 0)
+                return r;
         if ((r = put_kind(nl, "veth", &info)) < 0)
                 return r;
         if ((r = nl_nest_begin(nl, IFLA_INFO_DATA, &data)) < 0)
@@ -120,6 +134,8 @@ int queue_veth_create(Netlink *nl, const char *host_name, int master_index, cons
         if ((r = nl_put_u32(nl, IFLA_NET_NS_FD, peer_netns_fd)) < 0)
                 return r;
         if (mtu > 0 && (r = nl_put_u32(nl, IFLA_MTU, mtu)) < 0)
+                return r;
+        if ((r = put_one_queue(nl)) < 0)
                 return r;
         nl_nest_end(nl, peer_off);
         nl_nest_end(nl, data);

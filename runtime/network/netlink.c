@@ -21,8 +21,11 @@ int nl_open_protocol(Netlink *nl, int protocol)
         nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
         if (nl->fd < 0)
                 return negative_errno();
-        /* Extended acks carry the kernel's text for EINVAL and friends. */
+        /* Extended acks carry the kernel's text for EINVAL and friends;
+         * capped ones do not echo the request, so every answer berth gets
+         * fits the buffer it sent from. */
         (void)setsockopt(nl->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+        (void)setsockopt(nl->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
         if (bind(nl->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
                 int r = negative_errno();
                 nl->fd = safe_close(nl->fd);
@@ -181,7 +184,6 @@ int nl_flush(Netlink *nl)
 
 int nl_transact(Netlink *nl, nl_reply_fn fn, void *userdata, int *ret_failed)
 {
-        char rbuf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
         uint32_t first = nl->first_seq, last = nl->seq - 1;
         int first_error = 0, failed = -1;
         bool done = false;
@@ -197,14 +199,25 @@ int nl_transact(Netlink *nl, nl_reply_fn fn, void *userdata, int *ret_failed)
         /* The kernel answers in order, so the acknowledgement of the last
          * message (which must ask for one) ends the exchange; errors of
          * earlier messages have arrived by then. */
+        /* The answers go to the request buffer, sent and free by now: the
+         * runtime attaches right after forking the container, when every
+         * stack page touched anew is copied first. */
         while (!done) {
-                n = recv(nl->fd, rbuf, sizeof(rbuf), 0);
+                n = recv(nl->fd, nl->buf, sizeof(nl->buf), MSG_TRUNC);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
                         return negative_errno();
                 }
-                for (struct nlmsghdr *h = (struct nlmsghdr *)rbuf; NLMSG_OK(h, (size_t)n);
+                if ((size_t)n > sizeof(nl->buf)) {
+                        /* The kernel sends every answer in its own datagram:
+                         * a cut one is a reply berth has no use for, never
+                         * the acknowledgement that ends the exchange. */
+                        if (first_error == 0)
+                                first_error = -EMSGSIZE;
+                        continue;
+                }
+                for (struct nlmsghdr *h = (struct nlmsghdr *)nl->buf; NLMSG_OK(h, (size_t)n);
                      h = NLMSG_NEXT(h, n)) {
                         int k = 0;
 

@@ -15,7 +15,8 @@ typedef struct Netlink {
         unsigned pending;
         size_t len;
         size_t msg_start;
-        char buf[8192];
+        /* Requests, then the answers to them. */
+        char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
 } Netlink;
 
 int nl_open_protocol(Netlink *nl, int protocol);

@@ -118,9 +118,20 @@ int sysctl_write(const char *path, const char *value);
 /* Creates and opens run_dir, and takes its lock (released on close). */
 int run_dir_lock(const NetworkContext *ctx, int *ret_run_fd, int *ret_lock_fd);
 
+/* The same as nft_attach() and nft_detach() in one raw nf_tables netlink
+ * batch, without libnftables: -ENOBUFS when it does not fit one netlink
+ * buffer (many networks and ports), then use those. */
+int nft_attach_fast(const NetworkContext *ctx, const Network *n, const Record *rec, Record **others,
+                    size_t n_others);
+int nft_detach_fast(const NetworkContext *ctx, const Record *rec, bool last_on_network,
+                    bool last_network);
+
 /* Adds (with add, failing with -EEXIST on a taken port) or removes (idempotent)
  * the container's published-port elements through raw nf_tables netlink.
  * -E2BIG: too many for this path, use nft_attach()/nft_detach(). */
 int nft_ports_fast(const NetworkContext *ctx, const Record *rec, bool add);
-/* 1 if berth's table exists, 0 if not. */
-int nft_table_exists(const NetworkContext *ctx);
+/* A container joining a network that is up: checks that berth's table is
+ * there and adds the container's published-port elements, on one socket.
+ * 1: done; 0: no table (rebuild it with nft_attach()); -E2BIG: too many
+ * ports for this path; -EEXIST: a port is taken. */
+int nft_join_fast(const NetworkContext *ctx, const Record *rec);

@@ -16,6 +16,7 @@
 
 #include "macro.h"
 #include "netlink.h"
+#include "nft-netlink.h"
 
 static struct nfgenmsg *begin(Netlink *nl, uint16_t type, uint16_t flags, bool ack)
 {
@@ -32,7 +33,12 @@ static struct nfgenmsg *begin(Netlink *nl, uint16_t type, uint16_t flags, bool a
         return g;
 }
 
-static int put_blob(Netlink *nl, uint16_t type, const void *data, size_t len)
+struct nfgenmsg *nft_msg_begin(Netlink *nl, uint16_t msg, uint16_t flags)
+{
+        return begin(nl, (NFNL_SUBSYS_NFTABLES << 8) | msg, flags, true);
+}
+
+int nft_put_data(Netlink *nl, uint16_t type, const void *data, size_t len)
 {
         size_t off;
         int r = nl_nest_begin(nl, type | NLA_F_NESTED, &off);
@@ -106,8 +112,8 @@ static int queue_elements(Netlink *nl, const char *table, uint16_t type, uint16_
                 dlen += put_reg_port(data + dlen, m->container_port);
 
                 if ((r = nl_nest_begin(nl, NFTA_LIST_ELEM | NLA_F_NESTED, &elem)) < 0 ||
-                    (r = put_blob(nl, NFTA_SET_ELEM_KEY, key, klen)) < 0 ||
-                    (r = put_blob(nl, NFTA_SET_ELEM_DATA, data, dlen)) < 0)
+                    (r = nft_put_data(nl, NFTA_SET_ELEM_KEY, key, klen)) < 0 ||
+                    (r = nft_put_data(nl, NFTA_SET_ELEM_DATA, data, dlen)) < 0)
                         return r;
                 nl_nest_end(nl, elem);
         }
@@ -115,7 +121,14 @@ static int queue_elements(Netlink *nl, const char *table, uint16_t type, uint16_
         return 0;
 }
 
-static int batch(Netlink *nl, bool begin_batch)
+int nft_queue_ports(Netlink *nl, const char *table, uint16_t msg, uint16_t flags, const Record *rec)
+{
+        int r = queue_elements(nl, table, msg, flags, rec, false);
+
+        return r < 0 ? r : queue_elements(nl, table, msg, flags, rec, true);
+}
+
+int nft_batch_mark(Netlink *nl, bool begin_batch)
 {
         struct nfgenmsg *g;
 
@@ -129,70 +142,95 @@ static int batch(Netlink *nl, bool begin_batch)
         return 0;
 }
 
+/* Sends the element batch on an open socket and waits for its outcome. */
+static int ports_batch(Netlink *nl, const NetworkContext *ctx, const Record *rec, bool add)
+{
+        int r;
+
+        r = nft_batch_mark(nl, true);
+        if (r >= 0 && add)
+                /* NLM_F_EXCL: a port another container maps fails the batch. */
+                r = nft_queue_ports(nl, ctx->table, NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_EXCL,
+                                    rec);
+        else if (r >= 0) {
+                /* Add (without EXCL) then delete: succeeds whether or not the
+                 * elements were still there. */
+                r = nft_queue_ports(nl, ctx->table, NFT_MSG_NEWSETELEM, NLM_F_CREATE, rec);
+                if (r >= 0)
+                        r = nft_queue_ports(nl, ctx->table, NFT_MSG_DELSETELEM, 0, rec);
+        }
+        return r < 0 ? r : nft_batch_commit(nl);
+}
+
+int nft_batch_commit(Netlink *nl)
+{
+        int r;
+
+        r = nft_batch_mark(nl, false);
+        if (r >= 0)
+                r = nl_flush(nl);
+        /* A plain request after the batch: its ack is the end of the
+         * exchange, every error of the batch comes before it. */
+        if (r >= 0 && !nft_msg_begin(nl, NFT_MSG_GETGEN, 0))
+                r = -ENOBUFS;
+        if (r >= 0)
+                r = nl_transact(nl, NULL, NULL, NULL);
+        return r;
+}
+
+/* Each element is ~60 bytes of netlink: large sets of ports take the
+ * libnftables path, which has no message size limit. */
+#define FAST_PORTS_MAX 64
+
 int nft_ports_fast(const NetworkContext *ctx, const Record *rec, bool add)
 {
         Netlink nl;
         int r;
 
-        /* Each element is ~60 bytes of netlink: large sets of ports take the
-         * libnftables path, which has no message size limit. */
         if (rec->n_ports == 0)
                 return 0;
-        if (rec->n_ports > 64)
+        if (rec->n_ports > FAST_PORTS_MAX)
                 return -E2BIG;
         r = nl_open_protocol(&nl, NETLINK_NETFILTER);
         if (r < 0)
                 return r;
-        r = batch(&nl, true);
-        if (r >= 0 && add) {
-                /* NLM_F_EXCL: a port another container maps fails the batch. */
-                r = queue_elements(&nl, ctx->table, NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_EXCL,
-                                   rec, false);
-                if (r >= 0)
-                        r = queue_elements(&nl, ctx->table, NFT_MSG_NEWSETELEM,
-                                           NLM_F_CREATE | NLM_F_EXCL, rec, true);
-        } else if (r >= 0) {
-                /* Add (without EXCL) then delete: succeeds whether or not the
-                 * elements were still there. */
-                for (int pass = 0; pass < 2 && r >= 0; pass++) {
-                        uint16_t type = pass == 0 ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM;
-                        uint16_t flags = pass == 0 ? NLM_F_CREATE : 0;
-
-                        r = queue_elements(&nl, ctx->table, type, flags, rec, false);
-                        if (r >= 0)
-                                r = queue_elements(&nl, ctx->table, type, flags, rec, true);
-                }
-        }
-        if (r >= 0)
-                r = batch(&nl, false);
-        if (r >= 0)
-                r = nl_flush(&nl);
-        /* A plain request after the batch: its ack is the end of the
-         * exchange, every error of the batch comes before it. */
-        if (r >= 0 && !begin(&nl, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN, 0, true))
-                r = -ENOBUFS;
-        if (r >= 0)
-                r = nl_transact(&nl, NULL, NULL, NULL);
+        r = ports_batch(&nl, ctx, rec, add);
         nl_close(&nl);
         return r;
 }
 
-int nft_table_exists(const NetworkContext *ctx)
+static int table_exists(Netlink *nl, const NetworkContext *ctx)
+{
+        int r;
+
+        if (!begin(nl, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE, 0, true))
+                return -ENOBUFS;
+        r = nl_put_str(nl, NFTA_TABLE_NAME, ctx->table);
+        if (r >= 0)
+                r = nl_transact(nl, NULL, NULL, NULL);
+        if (r == -ENOENT)
+                return 0;
+        return r < 0 ? r : 1;
+}
+
+int nft_join_fast(const NetworkContext *ctx, const Record *rec)
 {
         Netlink nl;
         int r;
 
+        if (rec->n_ports > FAST_PORTS_MAX)
+                return -E2BIG;
+        /* One socket for both steps: closing a netfilter socket may wait for
+         * the kernel to finish releasing an earlier transaction. */
         r = nl_open_protocol(&nl, NETLINK_NETFILTER);
         if (r < 0)
                 return r;
-        if (!begin(&nl, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE, 0, true))
-                r = -ENOBUFS;
-        if (r >= 0)
-                r = nl_put_str(&nl, NFTA_TABLE_NAME, ctx->table);
-        if (r >= 0)
-                r = nl_transact(&nl, NULL, NULL, NULL);
+        r = table_exists(&nl, ctx);
+        if (r > 0 && rec->n_ports > 0) {
+                r = ports_batch(&nl, ctx, rec, true);
+                if (r >= 0)
+                        r = 1;
+        }
         nl_close(&nl);
-        if (r == -ENOENT)
-                return 0;
-        return r < 0 ? r : 1;
+        return r;
 }

@@ -11,6 +11,7 @@
 #include "fileio.h"
 #include "macro.h"
 #include "network-internal.h"
+#include "strbuf.h"
 #include "strv.h"
 
 void record_free(Record *r)
@@ -27,15 +28,24 @@ void record_free(Record *r)
 
 int process_start_time(pid_t pid, uint64_t *ret)
 {
-        _cleanup_free_ char *text = NULL;
-        char path[64];
+        /* 52 numeric fields and a comm of at most 64 bytes: far below this.
+         * On the stack, as the heap pages it would take are copied first
+         * while a freshly forked container shares them. */
+        char text[2048], path[64];
+        _cleanup_close_ int fd = -EBADF;
         const char *p;
-        int r;
+        ssize_t n;
 
         snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-        r = read_full_file(path, 4096, &text, NULL);
-        if (r < 0)
-                return r;
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        n = read(fd, text, sizeof(text) - 1);
+        if (n < 0)
+                return negative_errno();
+        if (n == sizeof(text) - 1)
+                return -EBADMSG;
+        text[n] = 0;
         /* comm may contain spaces and parentheses: fields restart after the
          * last ')'. Field 3 (state) follows, start time is field 22. */
         p = strrchr(text, ')');
@@ -158,43 +168,76 @@ int record_load(int run_fd, const char *container, Record **ret)
         return 0;
 }
 
+/* JSON string with the escapes RFC 8259 requires. The values are validated
+ * names and addresses, but the record must stay parseable whatever comes. */
+static void json_put_string(StrBuf *b, const char *s)
+{
+        strbuf_putc(b, '"');
+        for (; *s; s++) {
+                unsigned char c = (unsigned char)*s;
+
+                if (c == '"' || c == '\\') {
+                        strbuf_putc(b, '\\');
+                        strbuf_putc(b, (char)c);
+                } else if (c < 0x20)
+                        strbuf_printf(b, "\\u%04x", c);
+                else
+                        strbuf_putc(b, (char)c);
+        }
+        strbuf_putc(b, '"');
+}
+
+static void json_put_key(StrBuf *b, const char *key, const char *value)
+{
+        strbuf_printf(b, ",\"%s\":", key);
+        json_put_string(b, value);
+}
+
+/* Written by hand rather than through jansson: this runs in every container
+ * start right after the clone, where each heap page a builder's many small
+ * allocations touch is a copy-on-write fault. record_load() reads it back
+ * with jansson. */
 int record_save(int run_fd, const Record *rec)
 {
-        char path[256], addr[IPV4_STRLEN], subnet[IPV4_CIDR_STRLEN];
-        _cleanup_free_ char *text = NULL;
-        json_t *j, *ports, *hosts;
+        char path[256], addr[IPV4_STRLEN], subnet[IPV4_CIDR_STRLEN], ip[IPV4_STRLEN];
+        _cleanup_strbuf_ StrBuf b = STRBUF_INIT;
+        bool first = true;
         int r;
 
         r = record_path(rec->container, path, sizeof(path));
         if (r < 0)
                 return r;
-        ports = json_array();
+        strbuf_append(&b, "{\"network\":");
+        json_put_string(&b, rec->network);
+        json_put_key(&b, "interface", rec->interface);
+        json_put_key(&b, "hostname", rec->hostname);
+        json_put_key(&b, "address", ipv4_format(rec->address, addr));
+        json_put_key(&b, "bridge", rec->bridge);
+        json_put_key(&b, "subnet", ipv4_subnet_format(&rec->subnet, subnet));
+        strbuf_printf(&b, ",\"internal\":%s,\"pid\":%d,\"start_time\":%" PRIu64 ",\"ports\":[",
+                      rec->internal ? "true" : "false", (int)rec->pid, rec->start_time);
         for (size_t i = 0; i < rec->n_ports; i++) {
-                char ip[IPV4_STRLEN];
                 const PortMapping *m = &rec->ports[i];
 
-                json_array_append_new(
-                    ports, json_pack("{s:s, s:s, s:i, s:i}", "proto", proto_name(m->proto),
-                                     "host_ip", ipv4_format(m->host_ip, ip), "host_port",
-                                     m->host_port, "container_port", m->container_port));
+                strbuf_printf(&b,
+                              "%s{\"proto\":\"%s\",\"host_ip\":\"%s\",\"host_port\":%u,"
+                              "\"container_port\":%u}",
+                              i > 0 ? "," : "", proto_name(m->proto), ipv4_format(m->host_ip, ip),
+                              m->host_port, m->container_port);
         }
-        hosts = json_array();
-        STRV_FOREACH (h, rec->add_host)
-                json_array_append_new(hosts, json_string(*h));
-        j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:o, s:o}", "network",
-                      rec->network, "interface", rec->interface, "hostname", rec->hostname,
-                      "address", ipv4_format(rec->address, addr), "bridge", rec->bridge, "subnet",
-                      ipv4_subnet_format(&rec->subnet, subnet), "internal", rec->internal, "pid",
-                      (json_int_t)rec->pid, "start_time", (json_int_t)rec->start_time, "ports",
-                      ports, "add_host", hosts);
-        if (!j)
+        strbuf_append(&b, "],\"add_host\":[");
+        STRV_FOREACH (h, rec->add_host) {
+                if (!first)
+                        strbuf_putc(&b, ',');
+                json_put_string(&b, *h);
+                first = false;
+        }
+        strbuf_append(&b, "]}");
+        if (strbuf_failed(&b))
                 return -ENOMEM;
-        text = json_dumps(j, JSON_COMPACT);
-        json_decref(j);
-        if (!text)
-                return -ENOMEM;
-        /* /run is tmpfs: fsync buys nothing there, a plain rename is atomic. */
-        return write_file_atomic_at(run_fd, path, text, strlen(text), 0644);
+        /* /run is tmpfs: fsync buys nothing there, the rename alone is atomic,
+         * and a reboot forgets the links the record describes anyway. */
+        return write_file_atomic_at_flags(run_fd, path, b.s, b.len, 0644, 0);
 }
 
 int record_remove(int run_fd, const char *container)

@@ -19,10 +19,14 @@ int run_dir_lock(const NetworkContext *ctx, int *ret_run_fd, int *ret_lock_fd)
         _cleanup_close_ int run_fd = -EBADF, lock_fd = -EBADF;
         int r;
 
-        r = mkdir_p(ctx->run_dir, 0755);
-        if (r < 0)
-                return log_error_errno(r, "Failed to create %s", ctx->run_dir);
+        /* It exists but for the first attach after a boot. */
         run_fd = open(ctx->run_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        if (run_fd < 0 && errno == ENOENT) {
+                r = mkdir_p(ctx->run_dir, 0755);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to create %s", ctx->run_dir);
+                run_fd = open(ctx->run_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        }
         if (run_fd < 0)
                 return log_error_errno(errno, "Failed to open %s", ctx->run_dir);
         lock_fd = openat(run_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -68,14 +72,23 @@ static int create_exclusive(int run_fd, const char *path, const char *content)
 
 static int read_owner(int run_fd, const char *path, char **ret)
 {
-        char *text = NULL;
-        int r = read_full_file_at(run_fd, path, 4096, &text, NULL);
+        /* A container name (at most 128 characters), read on the stack
+         * rather than into a heap buffer sized for any file: see
+         * etc_write_resolv_conf(). */
+        char text[512];
+        _cleanup_close_ int fd = -EBADF;
+        ssize_t n;
 
-        if (r < 0)
-                return r;
+        fd = openat(run_fd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return negative_errno();
+        n = read(fd, text, sizeof(text) - 1);
+        if (n < 0)
+                return negative_errno();
+        text[n] = 0;
         text[strcspn(text, "\n")] = 0;
-        *ret = text;
-        return 0;
+        *ret = strdup(text);
+        return *ret ? 0 : -ENOMEM;
 }
 
 static void ipam_path(const char *network, uint32_t a, char *buf, size_t size)
