@@ -19,6 +19,7 @@
 #include "digest.h"
 #include "fileio.h"
 #include "layer-extract.h"
+#include "layer-index.h"
 #include "log.h"
 #include "macro.h"
 #include "store-internal.h"
@@ -39,6 +40,7 @@ struct LayerWriter {
         bool privileged;
 
         Sha256 *blob_hash, *diff_hash;
+        FileHashes *file_hashes;
         uint64_t blob_bytes, diff_bytes;
 
         pthread_mutex_t mutex;
@@ -46,8 +48,8 @@ struct LayerWriter {
         uint8_t *ring;
         size_t head, len;
         pthread_t thread;
-        bool eof, aborted, done, thread_started, finished;
-        int thread_r;
+        bool eof, aborted, done, thread_started, finished, verified, committed;
+        int thread_r, verify_r;
         char *error;
 
         uint8_t *cbuf; /* compressed chunk handed to the outer reader */
@@ -184,6 +186,7 @@ static int extract(LayerWriter *w)
         r = extractor_new(w->diff_fd, w->privileged, &x);
         if (r < 0)
                 return r;
+        extractor_set_hashes(x, w->file_hashes);
         for (;;) {
                 r = archive_read_next_header(inner, &e);
                 if (r == ARCHIVE_EOF)
@@ -253,7 +256,8 @@ int layer_writer_new(Store *s, const char *blob_digest, const char *diff_id, Lay
         w->ubuf = malloc(CHUNK_SIZE);
         if (!w->diff_id || (blob_digest && !w->blob_digest) || !w->ring || !w->cbuf || !w->ubuf)
                 return log_oom();
-        if (sha256_new(&w->blob_hash) < 0 || sha256_new(&w->diff_hash) < 0)
+        if (sha256_new(&w->blob_hash) < 0 || sha256_new(&w->diff_hash) < 0 ||
+            file_hashes_new(&w->file_hashes) < 0)
                 return log_oom();
         w->privileged = geteuid() == 0;
 
@@ -319,27 +323,38 @@ int layer_writer_write(LayerWriter *w, const void *data, size_t len)
         return 0;
 }
 
+/* The content index goes next to diff/, its digest into meta.json: both
+ * appear in layers/ with the one rename that commits the layer. Neither is
+ * fsync'ed here: the syncfs() before that rename covers them. */
 static int write_meta(LayerWriter *w)
 {
-        _cleanup_free_ char *data = NULL;
-        uint64_t entries, bytes;
+        _cleanup_free_ char *data = NULL, *index = NULL;
+        char index_digest[DIGEST_STRING_MAX];
+        LayerIndexStats stats;
+        size_t index_len;
         json_t *j;
         int r;
 
-        r = layer_tree_stats(w->diff_fd, &entries, &bytes);
+        r = layer_index_build(w->diff_fd, w->file_hashes, &index, &index_len, &stats);
         if (r < 0)
                 return r;
-        j = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "diff_id", w->diff_id, "blob_digest",
+        r = sha256_buffer(index, index_len, index_digest);
+        if (r < 0)
+                return r;
+        r = write_file_atomic_at_flags(w->staging_fd, "index", index, index_len, 0644, 0);
+        if (r < 0)
+                return r;
+        j = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:s}", "diff_id", w->diff_id, "blob_digest",
                       w->blob_actual, "size", (json_int_t)w->diff_bytes, "compressed_size",
-                      (json_int_t)w->blob_bytes, "entries", (json_int_t)entries, "bytes",
-                      (json_int_t)bytes);
+                      (json_int_t)w->blob_bytes, "entries", (json_int_t)stats.entries, "bytes",
+                      (json_int_t)stats.bytes, "index", index_digest);
         if (!j)
                 return -ENOMEM;
         data = json_dumps(j, JSON_COMPACT);
         json_decref(j);
         if (!data)
                 return -ENOMEM;
-        return write_file_atomic_at(w->staging_fd, "meta.json", data, strlen(data), 0644);
+        return write_file_atomic_at_flags(w->staging_fd, "meta.json", data, strlen(data), 0644, 0);
 }
 
 static int join_thread(LayerWriter *w)
@@ -351,15 +366,10 @@ static int join_thread(LayerWriter *w)
         return w->thread_r;
 }
 
-int layer_writer_finish(LayerWriter *w)
+static int verify(LayerWriter *w)
 {
-        _cleanup_store_unlock_ Store *locked = NULL;
-        Store *s = w->store;
-        char target[128];
         int r;
 
-        if (w->finished)
-                return -EINVAL;
         pthread_mutex_lock(&w->mutex);
         w->eof = true;
         pthread_cond_broadcast(&w->cond);
@@ -396,6 +406,30 @@ int layer_writer_finish(LayerWriter *w)
                 set_errorf(w, "Layer %s: sync: %s", w->diff_id, strerror(-r));
                 return writer_fail(w, r);
         }
+        return 0;
+}
+
+int layer_writer_verify(LayerWriter *w)
+{
+        if (w->finished)
+                return -EINVAL;
+        if (!w->verified) {
+                w->verify_r = verify(w);
+                w->verified = true;
+        }
+        return w->verify_r;
+}
+
+int layer_writer_finish(LayerWriter *w)
+{
+        _cleanup_store_unlock_ Store *locked = NULL;
+        Store *s = w->store;
+        char target[128];
+        int r;
+
+        r = layer_writer_verify(w);
+        if (r < 0)
+                return r;
 
         r = store_lock(s);
         if (r < 0)
@@ -417,9 +451,20 @@ int layer_writer_finish(LayerWriter *w)
                 }
                 free(w->staging);
                 w->staging = NULL;
+                w->committed = true;
         }
         w->finished = true;
         return 0;
+}
+
+int layer_writer_rollback(LayerWriter *w)
+{
+        if (!w->committed)
+                return 0;
+        w->committed = false;
+        /* The writer still holds the layer's lock, so no other writer can
+         * have taken it over; an image committed meanwhile keeps it. */
+        return store_layer_remove_if_unused(w->store, w->diff_id);
 }
 
 void layer_writer_free(LayerWriter *w)
@@ -443,6 +488,7 @@ void layer_writer_free(LayerWriter *w)
         safe_close(w->layer_lock_fd);
         sha256_free(w->blob_hash);
         sha256_free(w->diff_hash);
+        file_hashes_free(w->file_hashes);
         pthread_mutex_destroy(&w->mutex);
         pthread_cond_destroy(&w->cond);
         free(w->ring);
