@@ -170,53 +170,55 @@ static int layer_run_one(LayerRun *run, LayerJob *job, const char *reference)
         return r;
 }
 
-static int verify_layers(LayerRun *run, const char *reference)
+/* Commits the streamed layers when all went well, else drops them; either
+ * way the in-flight claims go. Every layer is verified (digests, content
+ * index, sync) before any is moved into place, and should a move fail, the
+ * layers this pull moved already go again: a failed pull leaves no layer
+ * behind. The writers hold their layers' locks until the end, so no other
+ * pull can have adopted a layer that is rolled back (an image committed
+ * meanwhile keeps it). */
+static int finish_layers(LayerRun *run, int r, const char *reference)
 {
-#ifdef HAVE_LAYER_WRITER_VERIFY
-        for (size_t i = 0; i < run->n_jobs; i++) {
+        Registry *reg = run->p->registry;
+        size_t i;
+
+        pthread_mutex_lock(&reg->lock);
+        for (i = 0; i < run->n_jobs && r >= 0; i++) {
                 LayerJob *job = &run->jobs[i];
-                int r;
 
                 if (!job->writer)
                         continue;
                 r = layer_writer_verify(job->writer);
                 if (r < 0)
-                        return pull_fail(run->p, r, "pull %s: layer %s: %s", reference,
-                                         job->desc->digest,
-                                         layer_writer_error(job->writer) ?: strerror(-r));
+                        pull_fail(run->p, r, "pull %s: layer %s: %s", reference, job->desc->digest,
+                                  layer_writer_error(job->writer) ?: strerror(-r));
         }
-#endif
-        return 0;
-}
+        for (i = 0; i < run->n_jobs && r >= 0; i++) {
+                LayerJob *job = &run->jobs[i];
 
-/* Commits the streamed layers bottom first when all went well, else drops
- * them; either way the in-flight claims go. Without the store's verify step,
- * a layer that fails its check at finish time leaves the layers finished
- * before it in the store (unused, so "check" lists them as orphans). */
-static int finish_layers(LayerRun *run, int r, const char *reference)
-{
-        Registry *reg = run->p->registry;
-
-        if (r >= 0)
-                r = verify_layers(run, reference);
-        for (size_t i = 0; i < run->n_jobs; i++) {
+                if (!job->writer)
+                        continue;
+                r = layer_writer_finish(job->writer);
+                if (r < 0)
+                        pull_fail(run->p, r, "pull %s: layer %s: %s", reference, job->desc->digest,
+                                  layer_writer_error(job->writer) ?: strerror(-r));
+        }
+        for (i = 0; i < run->n_jobs; i++) {
                 LayerJob *job = &run->jobs[i];
 
                 if (job->writer) {
-                        pthread_mutex_lock(&reg->lock);
-                        if (r >= 0) {
-                                r = layer_writer_finish(job->writer);
-                                if (r < 0)
-                                        pull_fail(run->p, r, "pull %s: layer %s: %s", reference,
-                                                  job->desc->digest,
-                                                  layer_writer_error(job->writer) ?: strerror(-r));
-                                else
-                                        atomic_store(&job->state, LAYER_DONE);
-                        }
+                        if (r < 0)
+                                (void)layer_writer_rollback(job->writer);
+                        else
+                                atomic_store(&job->state, LAYER_DONE);
                         layer_writer_free(job->writer);
-                        pthread_mutex_unlock(&reg->lock);
                         job->writer = NULL;
                 }
+        }
+        pthread_mutex_unlock(&reg->lock);
+        for (i = 0; i < run->n_jobs; i++) {
+                LayerJob *job = &run->jobs[i];
+
                 if (job->claimed)
                         inflight_release(run, job->diff_id);
                 if (job->duplicate && r >= 0)
