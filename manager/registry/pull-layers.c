@@ -101,7 +101,11 @@ static int sink_write(const void *data, size_t len, void *userdata)
 
 static int sink_reset(void *userdata)
 {
-        return sink_open(userdata);
+        int r = sink_open(userdata);
+
+        /* A retry finds the layer committed meanwhile (by another process):
+         * nothing left to download. */
+        return r == -EEXIST ? 1 : r;
 }
 
 static void sink_close(LayerSink *ls)
@@ -135,6 +139,10 @@ static int layer_fetch(LayerRun *run, LayerJob *job, const char *reference)
         r = registry_client_get(run->client, "blobs", job->desc->digest, NULL, &sink, &resp,
                                 &error);
         response_done(&resp);
+        if (r > 0) {
+                sink_close(&ls);
+                return 0;
+        }
         if (r < 0) {
                 const char *why = ls.writer ? layer_writer_error(ls.writer) : NULL;
                 if (r == -E2BIG)

@@ -710,6 +710,11 @@ int registry_client_get(RegistryClient *c, const char *what, const char *ref, co
                         break;
                 if (sink->reset) {
                         r = sink->reset(sink->userdata);
+                        if (r > 0) { /* the body is not wanted any more */
+                                exchange_reset(&x);
+                                *ret = (Response){};
+                                return r;
+                        }
                         if (r < 0)
                                 break;
                 } else if (x.body_started) {

@@ -63,7 +63,9 @@ static inline void registry_client_freep(RegistryClient **c)
 }
 
 /* Receives a body as it arrives. Returning < 0 aborts the request with that
- * error. reset is called before a retry re-sends the body from its start. */
+ * error. reset is called before a retry re-sends the body from its start;
+ * when it returns > 0 the body is not wanted any more (a layer that another
+ * pull committed meanwhile) and the request ends there, returning that. */
 typedef struct BodySink {
         int (*write)(const void *data, size_t len, void *userdata);
         int (*reset)(void *userdata);
@@ -80,7 +82,8 @@ typedef struct Response {
 void response_done(Response *r);
 
 /* GET <endpoint>/v2/<repository>/<what>/<ref>. On failure *ret_error is an
- * allocated message such as "HTTP 404 (MANIFEST_UNKNOWN)". */
+ * allocated message such as "HTTP 404 (MANIFEST_UNKNOWN)". > 0 when the
+ * sink's reset gave up on the body. */
 int registry_client_get(RegistryClient *c, const char *what, const char *ref, const char *accept,
                         BodySink *sink, Response *ret, char **ret_error);
 
