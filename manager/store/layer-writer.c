@@ -49,6 +49,11 @@ struct LayerWriter {
         size_t head, len;
         pthread_t thread;
         bool eof, aborted, done, thread_started, finished, verified, committed;
+        /* a try_write() found no room for `wanted` bytes: call wakeup once
+         * there is, or once the extraction has ended */
+        size_t wanted;
+        void (*wakeup)(void *userdata);
+        void *wakeup_userdata;
         int thread_r, verify_r;
         char *error;
 
@@ -99,6 +104,14 @@ uint64_t layer_writer_size(LayerWriter *w)
         return w->diff_bytes;
 }
 
+/* Under the mutex. */
+static void notify_room(LayerWriter *w)
+{
+        w->wanted = 0;
+        if (w->wakeup)
+                w->wakeup(w->wakeup_userdata);
+}
+
 static la_ssize_t outer_read(struct archive *a, void *userdata, const void **buf)
 {
         LayerWriter *w = userdata;
@@ -119,6 +132,8 @@ static la_ssize_t outer_read(struct archive *a, void *userdata, const void **buf
         w->head = (w->head + n) % RING_SIZE;
         w->len -= n;
         pthread_cond_broadcast(&w->cond);
+        if (w->wanted > 0 && RING_SIZE - w->len >= w->wanted)
+                notify_room(w);
         pthread_mutex_unlock(&w->mutex);
         *buf = w->cbuf;
         return n;
@@ -231,11 +246,14 @@ static void *reader_thread(void *userdata)
         w->thread_r = r;
         w->done = true;
         pthread_cond_broadcast(&w->cond);
+        if (w->wanted > 0)
+                notify_room(w);
         pthread_mutex_unlock(&w->mutex);
         return NULL;
 }
 
-int layer_writer_new(Store *s, const char *blob_digest, const char *diff_id, LayerWriter **ret)
+static int writer_new(Store *s, const char *blob_digest, const char *diff_id, bool wait,
+                      LayerWriter **ret)
 {
         _cleanup_(layer_writer_freep) LayerWriter *w = NULL;
         int r;
@@ -263,7 +281,7 @@ int layer_writer_new(Store *s, const char *blob_digest, const char *diff_id, Lay
 
         /* Another writer of the same layer (this process or another) finishes
          * first; then the layer is simply there. */
-        r = store_layer_lock(s, diff_id, &w->layer_lock_fd);
+        r = store_layer_lock(s, diff_id, wait, &w->layer_lock_fd);
         if (r < 0)
                 return r;
         if (store_has_layer(s, diff_id))
@@ -284,6 +302,16 @@ int layer_writer_new(Store *s, const char *blob_digest, const char *diff_id, Lay
         w->thread_started = true;
         *ret = TAKE_PTR(w);
         return 0;
+}
+
+int layer_writer_new(Store *s, const char *blob_digest, const char *diff_id, LayerWriter **ret)
+{
+        return writer_new(s, blob_digest, diff_id, true, ret);
+}
+
+int layer_writer_try_new(Store *s, const char *blob_digest, const char *diff_id, LayerWriter **ret)
+{
+        return writer_new(s, blob_digest, diff_id, false, ret);
 }
 
 int layer_writer_write(LayerWriter *w, const void *data, size_t len)
@@ -326,6 +354,46 @@ int layer_writer_write(LayerWriter *w, const void *data, size_t len)
 /* The content index goes next to diff/, its digest into meta.json: both
  * appear in layers/ with the one rename that commits the layer. Neither is
  * fsync'ed here: the syncfs() before that rename covers them. */
+void layer_writer_set_wakeup(LayerWriter *w, void (*wakeup)(void *userdata), void *userdata)
+{
+        pthread_mutex_lock(&w->mutex);
+        w->wakeup = wakeup;
+        w->wakeup_userdata = userdata;
+        pthread_mutex_unlock(&w->mutex);
+}
+
+int layer_writer_try_write(LayerWriter *w, const void *data, size_t len)
+{
+        size_t tail, first;
+
+        if (w->finished || w->eof)
+                return -EINVAL;
+        if (len > RING_SIZE / 2)
+                return layer_writer_write(w, data, len);
+        pthread_mutex_lock(&w->mutex);
+        if (w->done) {
+                int r = w->thread_r;
+                pthread_mutex_unlock(&w->mutex);
+                return r < 0 ? r : -EBADMSG;
+        }
+        if (RING_SIZE - w->len < len) {
+                w->wanted = len;
+                pthread_mutex_unlock(&w->mutex);
+                return -EAGAIN;
+        }
+        tail = (w->head + w->len) % RING_SIZE;
+        first = RING_SIZE - tail < len ? RING_SIZE - tail : len;
+        memcpy(w->ring + tail, data, first);
+        memcpy(w->ring, (const uint8_t *)data + first, len - first);
+        w->len += len;
+        pthread_cond_broadcast(&w->cond);
+        pthread_mutex_unlock(&w->mutex);
+        /* hashed once taken: refused bytes come again */
+        sha256_update(w->blob_hash, data, len);
+        w->blob_bytes += len;
+        return 0;
+}
+
 static int write_meta(LayerWriter *w)
 {
         _cleanup_free_ char *data = NULL, *index = NULL;

@@ -52,7 +52,8 @@ const char *digest_hex(const char *digest);
 
 /* layers/<hex>/diff */
 char *store_layer_path(Store *s, const char *diff_id);
-int store_layer_lock(Store *s, const char *diff_id, int *ret_fd);
+/* -EAGAIN when !wait and another writer holds it */
+int store_layer_lock(Store *s, const char *diff_id, bool wait, int *ret_fd);
 int store_defer_removal(Store *s, const char *name);
 /* Removes layers/<hex> (under the store lock; the data goes after it). */
 int store_layer_remove(Store *s, const char *diff_id);

@@ -113,7 +113,16 @@ int store_export_archive(Store *s, const char *ref_or_id, const char *path);
  * user.overlay.* otherwise). */
 typedef struct LayerWriter LayerWriter;
 int layer_writer_new(Store *s, const char *blob_digest, const char *diff_id, LayerWriter **ret);
+/* The same, but -EAGAIN instead of waiting for another writer of the layer
+ * (for an event loop, which tries again later). */
+int layer_writer_try_new(Store *s, const char *blob_digest, const char *diff_id, LayerWriter **ret);
 int layer_writer_write(LayerWriter *w, const void *data, size_t len);
+/* The same without blocking, for an event loop: all of data is taken, or
+ * none (-EAGAIN, the buffer is full) and wakeup, when set, is called from
+ * the extraction thread once there is room for it (or the extraction has
+ * ended). wakeup must not call into the writer. */
+int layer_writer_try_write(LayerWriter *w, const void *data, size_t len);
+void layer_writer_set_wakeup(LayerWriter *w, void (*wakeup)(void *userdata), void *userdata);
 int layer_writer_finish(LayerWriter *w);
 /* Everything finish() does short of moving the layer into place: the
  * extraction's end, both digests, the content index, the sync. Once every
