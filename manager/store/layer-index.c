@@ -17,9 +17,8 @@
 /* ---- content digests by inode ---- */
 
 typedef struct FileHash {
-        ino_t ino;
-        bool used;
-        char hex[65];
+        uint64_t ino; /* 0: free (no file has inode 0) */
+        uint8_t md[32];
 } FileHash;
 
 struct FileHashes {
@@ -51,59 +50,71 @@ void file_hashes_free(FileHashes *h)
         free(h);
 }
 
-static FileHash *slot_of(FileHash *slots, size_t cap, ino_t ino)
+static FileHash *slot_of(FileHash *slots, size_t cap, uint64_t ino)
 {
-        size_t i = ((uint64_t)ino * UINT64_C(0x9E3779B97F4A7C15)) >> 20;
+        size_t i = (ino * UINT64_C(0x9E3779B97F4A7C15)) >> 32;
 
         for (;; i++) {
                 FileHash *s = &slots[i & (cap - 1)];
-                if (!s->used || s->ino == ino)
+                if (s->ino == 0 || s->ino == ino)
                         return s;
         }
 }
 
-static const char *file_hashes_get(FileHashes *h, ino_t ino)
+static const uint8_t *file_hashes_get(FileHashes *h, ino_t ino)
 {
-        FileHash *s = slot_of(h->slots, h->cap, ino);
+        FileHash *s = ino ? slot_of(h->slots, h->cap, ino) : NULL;
 
-        return s->used ? s->hex : NULL;
+        return s && s->ino ? s->md : NULL;
+}
+
+static int unhex(char c)
+{
+        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
 int file_hashes_put(FileHashes *h, ino_t ino, const char *digest)
 {
         FileHash *s;
 
-        if (!digest_is_valid(digest))
+        if (!digest_is_valid(digest) || ino == 0)
                 return -EINVAL;
-        if (2 * (h->n + 1) > h->cap) {
+        /* at most 3/4 full */
+        if (4 * (h->n + 1) > 3 * h->cap) {
                 size_t cap = h->cap * 2;
                 FileHash *slots = calloc(cap, sizeof(FileHash));
 
                 if (!slots)
                         return -ENOMEM;
                 for (size_t i = 0; i < h->cap; i++)
-                        if (h->slots[i].used)
+                        if (h->slots[i].ino)
                                 *slot_of(slots, cap, h->slots[i].ino) = h->slots[i];
                 free(h->slots);
                 h->slots = slots;
                 h->cap = cap;
         }
         s = slot_of(h->slots, h->cap, ino);
-        if (!s->used)
+        if (!s->ino)
                 h->n++;
-        s->used = true;
         s->ino = ino;
-        memcpy(s->hex, digest + 7, 65);
+        for (size_t i = 0; i < 32; i++)
+                s->md[i] = unhex(digest[7 + 2 * i]) << 4 | unhex(digest[8 + 2 * i]);
         return 0;
 }
 
 /* ---- building ---- */
 
+#define FLUSH_SIZE (64 * 1024)
+
+/* The index comes out in walk order: every directory's names sorted by
+ * their escaped form, each directory followed by what is below it. That is
+ * the order of path_cmp(), so no entry needs to be kept for sorting. */
 typedef struct Walk {
         FileHashes *hashes;
-        char **lines;
-        size_t n_lines, cap_lines;
-        StrBuf path; /* escaped path of the directory being read, "" at the root */
+        StrBuf out;
+        int fd;       /* flush out into it, when >= 0 */
+        Sha256 *hash; /* of what went to fd */
+        StrBuf path;  /* escaped path of the directory being read, "" at the root */
         LayerIndexStats stats;
         char *xbuf; /* xattr names */
         size_t xcap;
@@ -209,7 +220,7 @@ static int add_xattrs(Walk *w, StrBuf *line, const char *p)
         return 0;
 }
 
-static int file_digest(Walk *w, int dfd, const char *name, ino_t ino, const char **ret)
+static int file_digest(Walk *w, int dfd, const char *name, ino_t ino, const uint8_t **ret)
 {
         _cleanup_close_ int fd = -EBADF;
         char digest[DIGEST_STRING_MAX];
@@ -231,6 +242,30 @@ static int file_digest(Walk *w, int dfd, const char *name, ino_t ino, const char
         if (r < 0)
                 return r;
         *ret = file_hashes_get(w->hashes, ino);
+        return 0;
+}
+
+static int flush(Walk *w)
+{
+        const char *p = w->out.s;
+        size_t left = w->out.len;
+
+        if (w->fd < 0 || left == 0)
+                return 0;
+        if (strbuf_failed(&w->out))
+                return -ENOMEM;
+        sha256_update(w->hash, p, left);
+        while (left > 0) {
+                ssize_t n = write(w->fd, p, left);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                p += n;
+                left -= n;
+        }
+        strbuf_truncate(&w->out, 0);
         return 0;
 }
 
@@ -259,28 +294,28 @@ static char type_char(mode_t m)
 /* One line for dfd/name (name NULL: the directory dfd itself, ".") */
 static int add_entry(Walk *w, int dfd, const char *name, const struct stat *st)
 {
-        _cleanup_strbuf_ StrBuf line = STRBUF_INIT;
+        StrBuf *line = &w->out;
         char p[64 + NAME_MAX];
         int r;
 
         if (name) {
-                strbuf_append_n(&line, w->path.s ?: "", w->path.len);
-                escape(&line, name, strlen(name));
+                strbuf_append_n(line, w->path.s ?: "", w->path.len);
+                escape(line, name, strlen(name));
                 snprintf(p, sizeof(p), "/proc/self/fd/%d/%s", dfd, name);
         } else {
-                strbuf_append(&line, ".");
+                strbuf_append(line, ".");
                 snprintf(p, sizeof(p), "/proc/self/fd/%d", dfd);
         }
-        strbuf_printf(&line, " %c %04o %u %u %" PRIu64 " ", type_char(st->st_mode),
+        strbuf_printf(line, " %c %04o %u %u %" PRIu64 " ", type_char(st->st_mode),
                       (unsigned)(st->st_mode & 07777), (unsigned)st->st_uid, (unsigned)st->st_gid,
                       S_ISREG(st->st_mode) ? (uint64_t)st->st_size : 0);
         if (S_ISREG(st->st_mode)) {
-                const char *hex;
+                const uint8_t *md;
 
-                r = file_digest(w, dfd, name, st->st_ino, &hex);
+                r = file_digest(w, dfd, name, st->st_ino, &md);
                 if (r < 0)
                         return r;
-                strbuf_append(&line, hex);
+                put_hex(line, md, 32);
         } else if (S_ISLNK(st->st_mode)) {
                 char target[PATH_MAX];
                 ssize_t n = readlinkat(dfd, name, target, sizeof(target));
@@ -289,37 +324,74 @@ static int add_entry(Walk *w, int dfd, const char *name, const struct stat *st)
                         return negative_errno();
                 if (n == 0 || (size_t)n >= sizeof(target))
                         return -ENAMETOOLONG;
-                escape(&line, target, n);
+                escape(line, target, n);
         } else if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode))
-                strbuf_printf(&line, "%u,%u", major(st->st_rdev), minor(st->st_rdev));
+                strbuf_printf(line, "%u,%u", major(st->st_rdev), minor(st->st_rdev));
         else
-                strbuf_putc(&line, '-');
-        r = add_xattrs(w, &line, p);
+                strbuf_putc(line, '-');
+        r = add_xattrs(w, line, p);
         if (r < 0)
                 return r;
-        if (strbuf_failed(&line))
+        strbuf_putc(line, '\n');
+        if (strbuf_failed(line))
                 return -ENOMEM;
-        if (w->n_lines == w->cap_lines) {
-                size_t cap = w->cap_lines ? w->cap_lines * 2 : 1024;
-                char **l = realloc(w->lines, cap * sizeof(char *));
-                if (!l)
-                        return -ENOMEM;
-                w->lines = l;
-                w->cap_lines = cap;
-        }
-        w->lines[w->n_lines++] = strbuf_steal(&line);
         if (name) {
                 w->stats.entries++;
                 if (S_ISREG(st->st_mode))
                         w->stats.bytes += st->st_size;
         }
+        return line->len >= FLUSH_SIZE ? flush(w) : 0;
+}
+
+typedef struct DirNames {
+        StrBuf names;   /* escaped name, NUL, raw name, NUL; for each */
+        size_t *starts; /* of each escaped name in names */
+        size_t n, cap;
+} DirNames;
+
+static void dir_names_done(DirNames *d)
+{
+        strbuf_done(&d->names);
+        free(d->starts);
+}
+
+static int cmp_name(const void *a, const void *b, void *base)
+{
+        return strcmp((const char *)base + *(const size_t *)a,
+                      (const char *)base + *(const size_t *)b);
+}
+
+static int read_names(DIR *d, DirNames *ret)
+{
+        struct dirent *de;
+
+        while ((de = readdir(d))) {
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if (ret->n == ret->cap) {
+                        size_t cap = ret->cap ? ret->cap * 2 : 64;
+                        size_t *l = realloc(ret->starts, cap * sizeof(size_t));
+                        if (!l)
+                                return -ENOMEM;
+                        ret->starts = l;
+                        ret->cap = cap;
+                }
+                ret->starts[ret->n++] = ret->names.len;
+                escape(&ret->names, de->d_name, strlen(de->d_name));
+                strbuf_putc(&ret->names, 0);
+                strbuf_append_n(&ret->names, de->d_name, strlen(de->d_name) + 1);
+        }
+        if (strbuf_failed(&ret->names))
+                return -ENOMEM;
+        if (ret->n > 1)
+                qsort_r(ret->starts, ret->n, sizeof(size_t), cmp_name, ret->names.s);
         return 0;
 }
 
 static int walk_dir(Walk *w, int dfd, unsigned depth)
 {
+        _cleanup_(dir_names_done) DirNames names = {};
         _cleanup_closedir_ DIR *d = NULL;
-        struct dirent *de;
         int r;
 
         if (depth > 4096) /* PATH_MAX bounds real trees long before this */
@@ -329,23 +401,26 @@ static int walk_dir(Walk *w, int dfd, unsigned depth)
                 safe_close(dfd);
                 return negative_errno();
         }
-        while ((de = readdir(d))) {
+        r = read_names(d, &names);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < names.n; i++) {
+                const char *escaped = names.names.s + names.starts[i];
+                const char *name = escaped + strlen(escaped) + 1;
                 struct stat st;
 
-                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-                        continue;
-                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0)
                         return negative_errno();
-                r = add_entry(w, dirfd(d), de->d_name, &st);
+                r = add_entry(w, dirfd(d), name, &st);
                 if (r < 0)
                         return r;
                 if (S_ISDIR(st.st_mode)) {
                         size_t saved = w->path.len;
-                        int cfd = openat(dirfd(d), de->d_name,
-                                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        int cfd =
+                            openat(dirfd(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                         if (cfd < 0)
                                 return negative_errno();
-                        escape(&w->path, de->d_name, strlen(de->d_name));
+                        strbuf_append(&w->path, escaped);
                         strbuf_putc(&w->path, '/');
                         r = walk_dir(w, cfd, depth + 1);
                         strbuf_truncate(&w->path, saved);
@@ -356,49 +431,69 @@ static int walk_dir(Walk *w, int dfd, unsigned depth)
         return 0;
 }
 
-int layer_index_build(int dirfd, FileHashes *known, char **ret, size_t *ret_len,
-                      LayerIndexStats *ret_stats)
+static int walk(Walk *w, int dirfd)
 {
-        _cleanup_(file_hashes_freep) FileHashes *own = NULL;
-        _cleanup_strbuf_ StrBuf out = STRBUF_INIT;
-        Walk w = {.hashes = known};
         struct stat st;
         int fd, r;
 
-        if (!known) {
-                r = file_hashes_new(&own);
-                if (r < 0)
-                        return r;
-                w.hashes = own;
-        }
         if (fstat(dirfd, &st) < 0)
                 return negative_errno();
-        r = add_entry(&w, dirfd, NULL, &st);
-        if (r >= 0) {
-                fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                r = fd < 0 ? negative_errno() : walk_dir(&w, fd, 0);
-        }
-        if (r >= 0)
-                qsort(w.lines, w.n_lines, sizeof(char *), cmp_str);
-        for (size_t i = 0; i < w.n_lines; i++) {
-                if (r >= 0) {
-                        strbuf_append(&out, w.lines[i]);
-                        strbuf_putc(&out, '\n');
-                }
-                free(w.lines[i]);
-        }
-        free(w.lines);
-        free(w.xbuf);
-        strbuf_done(&w.path);
+        r = add_entry(w, dirfd, NULL, &st);
         if (r < 0)
                 return r;
-        if (strbuf_failed(&out) || strbuf_failed(&w.path))
+        fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        r = walk_dir(w, fd, 0);
+        if (r < 0)
+                return r;
+        if (strbuf_failed(&w->path) || strbuf_failed(&w->out))
                 return -ENOMEM;
-        if (ret_stats)
-                *ret_stats = w.stats;
-        *ret_len = out.len;
-        *ret = strbuf_steal(&out);
+        return flush(w);
+}
+
+static void walk_done(Walk *w)
+{
+        strbuf_done(&w->out);
+        strbuf_done(&w->path);
+        free(w->xbuf);
+}
+
+int layer_index_build(int dirfd, char **ret, size_t *ret_len)
+{
+        _cleanup_(file_hashes_freep) FileHashes *hashes = NULL;
+        _cleanup_(walk_done) Walk w = {.fd = -EBADF};
+        int r;
+
+        r = file_hashes_new(&hashes);
+        if (r < 0)
+                return r;
+        w.hashes = hashes;
+        r = walk(&w, dirfd);
+        if (r < 0)
+                return r;
+        *ret_len = w.out.len;
+        *ret = strbuf_steal(&w.out);
         return *ret ? 0 : -ENOMEM;
+}
+
+int layer_index_write(int dirfd, FileHashes *known, int fd, char ret_digest[DIGEST_STRING_MAX],
+                      LayerIndexStats *ret_stats)
+{
+        _cleanup_(sha256_freep) Sha256 *hash = NULL;
+        _cleanup_(walk_done) Walk w = {.fd = fd, .hashes = known};
+        int r;
+
+        r = sha256_new(&hash);
+        if (r < 0)
+                return r;
+        w.hash = hash;
+        r = walk(&w, dirfd);
+        if (r < 0)
+                return r;
+        sha256_final(hash, ret_digest);
+        *ret_stats = w.stats;
+        return 0;
 }
 
 /* ---- comparing ---- */
@@ -432,6 +527,22 @@ static const char *differing_field(const char *a, const char *b)
         return "entry";
 }
 
+/* Walk order: the root "." first, then paths compared as strings in which
+ * '/' sorts before every other character. */
+static int path_cmp(const char *a, size_t la, const char *b, size_t lb)
+{
+        bool ra = la == 1 && a[0] == '.', rb = lb == 1 && b[0] == '.';
+
+        if (ra || rb)
+                return rb - ra;
+        for (size_t i = 0; i < la && i < lb; i++) {
+                unsigned char ca = a[i] == '/' ? 1 : a[i], cb = b[i] == '/' ? 1 : b[i];
+                if (ca != cb)
+                        return ca < cb ? -1 : 1;
+        }
+        return la < lb ? -1 : la > lb ? 1 : 0;
+}
+
 int layer_index_compare(const char *recorded, const char *actual, char **ret_diff)
 {
         const char *a = recorded, *b = actual;
@@ -445,11 +556,8 @@ int layer_index_compare(const char *recorded, const char *actual, char **ret_dif
                         c = 1;
                 else if (!*b)
                         c = -1;
-                else {
-                        c = memcmp(a, b, pa < pb ? pa : pb);
-                        if (c == 0)
-                                c = pa < pb ? -1 : pa > pb ? 1 : 0;
-                }
+                else
+                        c = path_cmp(a, pa, b, pb);
                 if (c < 0)
                         return asprintf(ret_diff, "%.*s: missing", (int)pa, a) < 0 ? -ENOMEM : 1;
                 if (c > 0)

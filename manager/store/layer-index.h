@@ -35,9 +35,12 @@ typedef struct LayerIndexStats {
         uint64_t bytes;   /* sizes of regular files (each name counted) */
 } LayerIndexStats;
 
-/* Builds the index text of the tree at dirfd. Regular files whose inode
- * is not in known (or all, with known == NULL) are read and hashed. */
-int layer_index_build(int dirfd, FileHashes *known, char **ret, size_t *ret_len,
+/* Builds the index text of the tree at dirfd, reading and hashing every
+ * regular file (for `check`). */
+int layer_index_build(int dirfd, char **ret, size_t *ret_len);
+/* Writes the index of the tree at dirfd to fd; regular files whose inode
+ * is not in known are read and hashed. */
+int layer_index_write(int dirfd, FileHashes *known, int fd, char ret_digest[DIGEST_STRING_MAX],
                       LayerIndexStats *ret_stats);
 
 /* 0 when equal; otherwise 1 and *ret_diff names the first differing path

@@ -351,9 +351,6 @@ int layer_writer_write(LayerWriter *w, const void *data, size_t len)
         return 0;
 }
 
-/* The content index goes next to diff/, its digest into meta.json: both
- * appear in layers/ with the one rename that commits the layer. Neither is
- * fsync'ed here: the syncfs() before that rename covers them. */
 void layer_writer_set_wakeup(LayerWriter *w, void (*wakeup)(void *userdata), void *userdata)
 {
         pthread_mutex_lock(&w->mutex);
@@ -394,22 +391,22 @@ int layer_writer_try_write(LayerWriter *w, const void *data, size_t len)
         return 0;
 }
 
+/* The content index goes next to diff/, its digest into meta.json: both
+ * appear in layers/ with the one rename that commits the layer. Neither is
+ * fsync'ed here: the syncfs() before that rename covers them. */
 static int write_meta(LayerWriter *w)
 {
-        _cleanup_free_ char *data = NULL, *index = NULL;
+        _cleanup_free_ char *data = NULL;
+        _cleanup_close_ int fd = -EBADF;
         char index_digest[DIGEST_STRING_MAX];
         LayerIndexStats stats;
-        size_t index_len;
         json_t *j;
         int r;
 
-        r = layer_index_build(w->diff_fd, w->file_hashes, &index, &index_len, &stats);
-        if (r < 0)
-                return r;
-        r = sha256_buffer(index, index_len, index_digest);
-        if (r < 0)
-                return r;
-        r = write_file_atomic_at_flags(w->staging_fd, "index", index, index_len, 0644, 0);
+        fd = openat(w->staging_fd, "index", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return negative_errno();
+        r = layer_index_write(w->diff_fd, w->file_hashes, fd, index_digest, &stats);
         if (r < 0)
                 return r;
         j = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:s}", "diff_id", w->diff_id, "blob_digest",

@@ -99,7 +99,7 @@ static int check_layer_index(Store *s, const char *diff_id, int fd, const char *
         if (!streq(digest, recorded_digest))
                 return problem(problems, "layer %s: content index has digest %s, recorded %s",
                                diff_id, digest, recorded_digest);
-        r = layer_index_build(fd, NULL, &actual, &len, NULL);
+        r = layer_index_build(fd, &actual, &len);
         if (r < 0)
                 return problem(problems, "layer %s: unreadable: %s", diff_id, strerror(-r));
         r = layer_index_compare(recorded, actual, &diff);
