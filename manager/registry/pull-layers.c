@@ -162,6 +162,24 @@ static int layer_done(void *tag, int r, const char *error, void *userdata)
         return 0;
 }
 
+/* Runs step on every streamed layer, bottom first, until one fails. */
+static int each_writer(LayerRun *run, int (*step)(LayerWriter *w))
+{
+        for (size_t i = 0; i < run->n_jobs; i++) {
+                LayerJob *job = &run->jobs[i];
+                int r;
+
+                if (!job->writer)
+                        continue;
+                r = step(job->writer);
+                if (r < 0)
+                        return pull_fail(run->p, r, "pull %s: layer %s: %s", run->reference,
+                                         job->desc->digest,
+                                         layer_writer_error(job->writer) ?: strerror(-r));
+        }
+        return 0;
+}
+
 /* Commits the streamed layers when all went well, else drops them; either
  * way the in-flight claims go. Every layer is verified (digests, content
  * index, sync) before any is moved into place, and should a move fail, the
@@ -169,32 +187,16 @@ static int layer_done(void *tag, int r, const char *error, void *userdata)
  * behind. The writers hold their layers' locks until the end, so no other
  * pull can have adopted a layer that is rolled back (an image committed
  * meanwhile keeps it). */
-static int finish_layers(LayerRun *run, int r, const char *reference)
+static int finish_layers(LayerRun *run, int r)
 {
         Registry *reg = run->p->registry;
         size_t i;
 
         pthread_mutex_lock(&reg->lock);
-        for (i = 0; i < run->n_jobs && r >= 0; i++) {
-                LayerJob *job = &run->jobs[i];
-
-                if (!job->writer)
-                        continue;
-                r = layer_writer_verify(job->writer);
-                if (r < 0)
-                        pull_fail(run->p, r, "pull %s: layer %s: %s", reference, job->desc->digest,
-                                  layer_writer_error(job->writer) ?: strerror(-r));
-        }
-        for (i = 0; i < run->n_jobs && r >= 0; i++) {
-                LayerJob *job = &run->jobs[i];
-
-                if (!job->writer)
-                        continue;
-                r = layer_writer_finish(job->writer);
-                if (r < 0)
-                        pull_fail(run->p, r, "pull %s: layer %s: %s", reference, job->desc->digest,
-                                  layer_writer_error(job->writer) ?: strerror(-r));
-        }
+        if (r >= 0)
+                r = each_writer(run, layer_writer_verify);
+        if (r >= 0)
+                r = each_writer(run, layer_writer_finish);
         for (i = 0; i < run->n_jobs; i++) {
                 LayerJob *job = &run->jobs[i];
 
@@ -348,7 +350,7 @@ int pull_layers(PullContext *p, Store *s, RegistryClient *client, const char *re
                 if (jobs[i].writer)
                         layer_writer_set_wakeup(jobs[i].writer, NULL, NULL);
         transfers = (transfer_set_free(transfers), NULL);
-        r = finish_layers(&run, r, reference);
+        r = finish_layers(&run, r);
         report(&run);
         return r;
 }
