@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The layer phase of a pull: one curl multi loop in the pull's thread
+ * downloads the missing layers in parallel, each streaming into a store
+ * LayerWriter whose own thread extracts it; a writer whose buffer is full
+ * pauses its transfer until its thread has made room. */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,34 +11,37 @@
 #include "log.h"
 #include "macro.h"
 #include "pull-internal.h"
+#include "registry-transfers.h"
 #include "strv.h"
 
 #define PROGRESS_INTERVAL_MS 100
 
+typedef struct LayerRun LayerRun;
+
 typedef struct LayerJob {
+        LayerRun *run;
         const Descriptor *desc;
         const char *diff_id;
-        _Atomic LayerState state;
-        atomic_uint_fast64_t done;
+        LayerState state;
+        uint64_t done;
         bool claimed;        /* in the in-flight table on our behalf */
         bool duplicate;      /* the same layer as an earlier job of this pull */
-        LayerWriter *writer; /* streamed completely, not yet finished */
+        LayerWriter *writer; /* streaming, then streamed completely until finished */
+        BodySink sink;
 } LayerJob;
 
-/* One pull's layer phase, shared by its worker threads. */
-typedef struct LayerRun {
+/* One pull's layer phase. */
+struct LayerRun {
         PullContext *p;
         Store *store;
-        RegistryClient *client;
+        TransferSet *transfers;
+        const char *reference;
         LayerJob *jobs;
         size_t n_jobs;
-
-        pthread_mutex_t lock; /* guards next, running */
-        pthread_cond_t changed;
-        size_t next;
-        unsigned running;
-        int error;
-} LayerRun;
+        LayerProgress *lp;
+        PullProgressFn cb;
+        void *userdata;
+};
 
 static void timespec_in_ms(struct timespec *ts, unsigned ms)
 {
@@ -42,13 +49,6 @@ static void timespec_in_ms(struct timespec *ts, unsigned ms)
         ts->tv_nsec += (long)ms * 1000000L;
         ts->tv_sec += ts->tv_nsec / 1000000000L;
         ts->tv_nsec %= 1000000000L;
-}
-
-static void run_notify(LayerRun *run)
-{
-        pthread_mutex_lock(&run->lock);
-        pthread_cond_broadcast(&run->changed);
-        pthread_mutex_unlock(&run->lock);
 }
 
 static void inflight_release(LayerRun *run, const char *diff_id)
@@ -67,223 +67,185 @@ static void inflight_release(LayerRun *run, const char *diff_id)
         pthread_mutex_unlock(&reg->lock);
 }
 
-typedef struct LayerSink {
-        LayerRun *run;
-        LayerJob *job;
-        LayerWriter *writer;
-} LayerSink;
-
-static int sink_open(LayerSink *ls)
+static void sink_wakeup(void *userdata)
 {
-        Registry *reg = ls->run->p->registry;
+        transfer_set_wakeup(userdata);
+}
+
+static void drop_writer(LayerJob *job)
+{
+        Registry *reg = job->run->p->registry;
+
+        if (!job->writer)
+                return;
+        pthread_mutex_lock(&reg->lock);
+        layer_writer_free(job->writer);
+        pthread_mutex_unlock(&reg->lock);
+        job->writer = NULL;
+}
+
+/* Before the first attempt and every retry: a fresh writer, unless the
+ * layer is in the store by now (committed by another process) and there is
+ * nothing left to download, or another process is writing it right now
+ * (-EAGAIN: the transfer set asks again shortly). */
+static int sink_open(void *userdata)
+{
+        LayerJob *job = userdata;
+        Registry *reg = job->run->p->registry;
+        sigset_t all, old;
         int r;
 
+        drop_writer(job);
+        job->done = 0;
+        /* The writer's extraction thread takes no signals: those stay with
+         * the caller, whose handler may call pull_context_cancel(). */
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, &old);
         pthread_mutex_lock(&reg->lock);
-        layer_writer_free(ls->writer);
-        ls->writer = NULL;
-        r = layer_writer_new(ls->run->store, ls->job->desc->digest, ls->job->diff_id, &ls->writer);
+        r = layer_writer_try_new(job->run->store, job->desc->digest, job->diff_id, &job->writer);
         pthread_mutex_unlock(&reg->lock);
-        atomic_store(&ls->job->done, 0);
-        return r;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (r == -EEXIST)
+                return 1;
+        if (r == -EAGAIN) { /* another process writes it: wait without blocking the loop */
+                job->state = LAYER_WAITING;
+                return r;
+        }
+        if (r < 0)
+                return pull_fail(job->run->p, r, "pull %s: layer %s: open in store",
+                                 job->run->reference, job->desc->digest);
+        layer_writer_set_wakeup(job->writer, sink_wakeup, job->run->transfers);
+        job->state = LAYER_DOWNLOADING;
+        return 0;
 }
 
 static int sink_write(const void *data, size_t len, void *userdata)
 {
-        LayerSink *ls = userdata;
+        LayerJob *job = userdata;
         int r;
 
-        r = layer_writer_write(ls->writer, data, len);
+        r = layer_writer_try_write(job->writer, data, len);
+        if (r == -EAGAIN)
+                return BODY_SINK_FULL;
         if (r < 0)
                 return r;
-        atomic_fetch_add(&ls->job->done, len);
+        job->done += len;
         return 0;
 }
 
-static int sink_reset(void *userdata)
+static int layer_done(void *tag, int r, const char *error, void *userdata)
 {
-        return sink_open(userdata);
-}
+        LayerJob *job = tag;
+        LayerRun *run = job->run;
 
-static void sink_close(LayerSink *ls)
-{
-        Registry *reg = ls->run->p->registry;
-
-        if (!ls->writer)
-                return;
-        pthread_mutex_lock(&reg->lock);
-        layer_writer_free(ls->writer);
-        pthread_mutex_unlock(&reg->lock);
-        ls->writer = NULL;
-}
-
-static int layer_fetch(LayerRun *run, LayerJob *job, const char *reference)
-{
-        LayerSink ls = {.run = run, .job = job};
-        BodySink sink = {
-            .write = sink_write, .reset = sink_reset, .userdata = &ls, .max = job->desc->size};
-        _cleanup_free_ char *error = NULL;
-        Response resp = {};
-        int r;
-
-        r = sink_open(&ls);
-        if (r == -EEXIST) /* another process committed it meanwhile */
+        if (r > 0) { /* committed by another process meanwhile */
+                drop_writer(job);
+                job->state = LAYER_PRESENT;
+                job->done = job->desc->size;
                 return 0;
-        if (r < 0)
-                return pull_fail(run->p, r, "pull %s: layer %s: open in store", reference,
-                                 job->desc->digest);
-
-        r = registry_client_get(run->client, "blobs", job->desc->digest, NULL, &sink, &resp,
-                                &error);
-        response_done(&resp);
+        }
         if (r < 0) {
-                const char *why = ls.writer ? layer_writer_error(ls.writer) : NULL;
+                const char *why = job->writer ? layer_writer_error(job->writer) : NULL;
                 if (r == -E2BIG)
                         why = "blob larger than its descriptor says";
-                pull_fail(run->p, r, "pull %s: layer %s: %s", reference, job->desc->digest,
-                          why ?: error ?: strerror(-r));
-                sink_close(&ls);
-                return r;
+                return pull_fail(run->p, r, "pull %s: layer %s: %s", run->reference,
+                                 job->desc->digest, why ?: error ?: strerror(-r));
         }
-        if (atomic_load(&job->done) != job->desc->size) {
-                sink_close(&ls);
+        if (job->done != job->desc->size)
                 return pull_fail(run->p, -EBADMSG,
                                  "pull %s: layer %s: blob has %ju bytes, descriptor says %ju",
-                                 reference, job->desc->digest, (uintmax_t)atomic_load(&job->done),
+                                 run->reference, job->desc->digest, (uintmax_t)job->done,
                                  (uintmax_t)job->desc->size);
-        }
         /* Finishing (verifying and moving into place) waits until every
          * layer of the pull has streamed in, so that a failure anywhere
          * leaves no layer of this pull committed. */
-        job->writer = TAKE_PTR(ls.writer);
         return 0;
 }
 
-static int layer_run_one(LayerRun *run, LayerJob *job, const char *reference)
+/* Runs step on every streamed layer, bottom first, until one fails. */
+static int each_writer(LayerRun *run, int (*step)(LayerWriter *w))
 {
-        int r;
-
-        atomic_store(&job->state, LAYER_DOWNLOADING);
-        run_notify(run);
-        r = layer_fetch(run, job, reference);
-        if (r >= 0 && !job->writer) /* committed by another process meanwhile */
-                atomic_store(&job->state, LAYER_PRESENT);
-        return r;
-}
-
-static int verify_layers(LayerRun *run, const char *reference)
-{
-#ifdef HAVE_LAYER_WRITER_VERIFY
         for (size_t i = 0; i < run->n_jobs; i++) {
                 LayerJob *job = &run->jobs[i];
                 int r;
 
                 if (!job->writer)
                         continue;
-                r = layer_writer_verify(job->writer);
+                r = step(job->writer);
                 if (r < 0)
-                        return pull_fail(run->p, r, "pull %s: layer %s: %s", reference,
+                        return pull_fail(run->p, r, "pull %s: layer %s: %s", run->reference,
                                          job->desc->digest,
                                          layer_writer_error(job->writer) ?: strerror(-r));
         }
-#endif
         return 0;
 }
 
-/* Commits the streamed layers bottom first when all went well, else drops
- * them; either way the in-flight claims go. Without the store's verify step,
- * a layer that fails its check at finish time leaves the layers finished
- * before it in the store (unused, so "check" lists them as orphans). */
-static int finish_layers(LayerRun *run, int r, const char *reference)
+/* Commits the streamed layers when all went well, else drops them; either
+ * way the in-flight claims go. Every layer is verified (digests, content
+ * index, sync) before any is moved into place, and should a move fail, the
+ * layers this pull moved already go again: a failed pull leaves no layer
+ * behind. The writers hold their layers' locks until the end, so no other
+ * pull can have adopted a layer that is rolled back (an image committed
+ * meanwhile keeps it). */
+static int finish_layers(LayerRun *run, int r)
 {
         Registry *reg = run->p->registry;
+        size_t i;
 
+        pthread_mutex_lock(&reg->lock);
         if (r >= 0)
-                r = verify_layers(run, reference);
-        for (size_t i = 0; i < run->n_jobs; i++) {
+                r = each_writer(run, layer_writer_verify);
+        if (r >= 0)
+                r = each_writer(run, layer_writer_finish);
+        for (i = 0; i < run->n_jobs; i++) {
                 LayerJob *job = &run->jobs[i];
 
                 if (job->writer) {
-                        pthread_mutex_lock(&reg->lock);
-                        if (r >= 0) {
-                                r = layer_writer_finish(job->writer);
-                                if (r < 0)
-                                        pull_fail(run->p, r, "pull %s: layer %s: %s", reference,
-                                                  job->desc->digest,
-                                                  layer_writer_error(job->writer) ?: strerror(-r));
-                                else
-                                        atomic_store(&job->state, LAYER_DONE);
-                        }
+                        if (r < 0)
+                                (void)layer_writer_rollback(job->writer);
+                        else
+                                job->state = LAYER_DONE;
                         layer_writer_free(job->writer);
-                        pthread_mutex_unlock(&reg->lock);
                         job->writer = NULL;
                 }
+        }
+        pthread_mutex_unlock(&reg->lock);
+        for (i = 0; i < run->n_jobs; i++) {
+                LayerJob *job = &run->jobs[i];
+
                 if (job->claimed)
                         inflight_release(run, job->diff_id);
                 if (job->duplicate && r >= 0)
-                        atomic_store(&job->state, LAYER_DONE);
+                        job->state = LAYER_DONE;
         }
         return r;
 }
 
-typedef struct WorkerArgs {
-        LayerRun *run;
-        const char *reference;
-} WorkerArgs;
-
-static void *worker(void *userdata)
+static void report(LayerRun *run)
 {
-        WorkerArgs *a = userdata;
-        LayerRun *run = a->run;
+        PullProgress pp = {.reference = run->reference,
+                           .phase = PULL_LAYERS,
+                           .layers = run->lp,
+                           .n_layers = run->n_jobs};
 
-        for (;;) {
-                LayerJob *job = NULL;
-                int r;
-
-                pthread_mutex_lock(&run->lock);
-                while (run->error >= 0 && run->next < run->n_jobs && !job) {
-                        job = &run->jobs[run->next++];
-                        if (!job->claimed)
-                                job = NULL;
-                }
-                pthread_mutex_unlock(&run->lock);
-                if (!job)
-                        break;
-                r = layer_run_one(run, job, a->reference);
-                pthread_mutex_lock(&run->lock);
-                if (r < 0 && run->error >= 0) {
-                        run->error = r;
-                        /* stop the other layers' transfers too */
-                        atomic_store(&run->p->cancelled, true);
-                }
-                pthread_cond_broadcast(&run->changed);
-                pthread_mutex_unlock(&run->lock);
-        }
-        pthread_mutex_lock(&run->lock);
-        run->running--;
-        pthread_cond_broadcast(&run->changed);
-        pthread_mutex_unlock(&run->lock);
-        return NULL;
-}
-
-static void report(LayerRun *run, LayerProgress *lp, const char *reference, PullProgressFn cb,
-                   void *userdata)
-{
-        PullProgress pp = {
-            .reference = reference, .phase = PULL_LAYERS, .layers = lp, .n_layers = run->n_jobs};
-
-        if (!cb)
+        if (!run->cb)
                 return;
         for (size_t i = 0; i < run->n_jobs; i++) {
-                lp[i] = (LayerProgress){
+                run->lp[i] = (LayerProgress){
                     .digest = run->jobs[i].desc->digest,
-                    .state = atomic_load(&run->jobs[i].state),
-                    .done = atomic_load(&run->jobs[i].done),
+                    .state = run->jobs[i].state,
+                    .done = run->jobs[i].done,
                     .total = run->jobs[i].desc->size,
                 };
-                pp.done += lp[i].done;
-                pp.total += lp[i].total;
+                pp.done += run->lp[i].done;
+                pp.total += run->lp[i].total;
         }
-        cb(&pp, userdata);
+        run->cb(&pp, run->userdata);
+}
+
+static void report_tick(void *userdata)
+{
+        report(userdata);
 }
 
 static bool any_claimed_elsewhere(LayerRun *run)
@@ -300,8 +262,7 @@ static bool any_claimed_elsewhere(LayerRun *run)
  * other pull of this process is downloading any of them. A pull holds its
  * claims until its layers are committed, so taking them all or none is what
  * keeps two pulls from waiting for each other. */
-static int claim_layers(LayerRun *run, LayerProgress *lp, const char *reference, PullProgressFn cb,
-                        void *userdata)
+static int claim_layers(LayerRun *run)
 {
         Registry *reg = run->p->registry;
         int r = 0;
@@ -312,12 +273,12 @@ static int claim_layers(LayerRun *run, LayerProgress *lp, const char *reference,
 
                 if (atomic_load(&run->p->cancelled)) {
                         pthread_mutex_unlock(&reg->lock);
-                        return pull_fail(run->p, -ECANCELED, "pull %s: cancelled", reference);
+                        return pull_fail(run->p, -ECANCELED, "pull %s: cancelled", run->reference);
                 }
                 timespec_in_ms(&ts, PROGRESS_INTERVAL_MS);
                 pthread_cond_timedwait(&reg->inflight_changed, &reg->lock, &ts);
                 pthread_mutex_unlock(&reg->lock);
-                report(run, lp, reference, cb, userdata);
+                report(run);
                 pthread_mutex_lock(&reg->lock);
         }
         for (size_t i = 0; i < run->n_jobs && r >= 0; i++) {
@@ -326,8 +287,8 @@ static int claim_layers(LayerRun *run, LayerProgress *lp, const char *reference,
                 if (strv_contains(reg->inflight, job->diff_id))
                         job->duplicate = true;
                 else if (store_has_layer(run->store, job->diff_id)) {
-                        atomic_store(&job->done, job->desc->size);
-                        atomic_store(&job->state, LAYER_PRESENT);
+                        job->done = job->desc->size;
+                        job->state = LAYER_PRESENT;
                 } else {
                         r = strv_extend(&reg->inflight, job->diff_id);
                         job->claimed = r >= 0;
@@ -343,66 +304,53 @@ int pull_layers(PullContext *p, Store *s, RegistryClient *client, const char *re
 {
         _cleanup_free_ LayerJob *jobs = calloc(n ?: 1, sizeof(LayerJob));
         _cleanup_free_ LayerProgress *lp = calloc(n ?: 1, sizeof(LayerProgress));
-        _cleanup_free_ pthread_t *threads = NULL;
-        LayerRun run = {.p = p, .store = s, .client = client, .jobs = jobs, .n_jobs = n};
-        WorkerArgs args = {.run = &run, .reference = reference};
-        unsigned n_threads = max_parallel ?: 3, started = 0;
-        int r = 0;
+        _cleanup_(transfer_set_freep) TransferSet *transfers = NULL;
+        LayerRun run = {.p = p,
+                        .store = s,
+                        .reference = reference,
+                        .jobs = jobs,
+                        .n_jobs = n,
+                        .lp = lp,
+                        .cb = cb,
+                        .userdata = userdata};
+        int r;
 
         if (!jobs || !lp)
                 return -ENOMEM;
-        for (size_t i = 0; i < n; i++) {
-                jobs[i].desc = &layers[i];
-                jobs[i].diff_id = diff_ids[i];
-                atomic_init(&jobs[i].state, LAYER_WAITING);
-                atomic_init(&jobs[i].done, 0);
+        r = transfer_set_new(client, max_parallel ?: 3, &transfers);
+        if (r < 0)
+                return pull_fail(p, r, "pull %s: out of memory", reference);
+        run.transfers = transfers;
+        for (size_t i = 0; i < n; i++)
+                jobs[i] = (LayerJob){
+                    .run = &run,
+                    .desc = &layers[i],
+                    .diff_id = diff_ids[i],
+                    .state = LAYER_WAITING,
+                    .sink = {.write = sink_write,
+                             .open = sink_open,
+                             .reset = sink_open,
+                             .userdata = &jobs[i],
+                             .max = layers[i].size},
+                };
+        r = claim_layers(&run);
+        for (size_t i = 0; i < n && r >= 0; i++)
+                if (jobs[i].claimed)
+                        r = transfer_set_add(transfers, "blobs", jobs[i].desc->digest,
+                                             &jobs[i].sink, &jobs[i]);
+        if (r >= 0) {
+                r = transfer_set_run(transfers, layer_done, report_tick, PROGRESS_INTERVAL_MS,
+                                     &run);
+                if (r < 0)
+                        pull_fail(p, r, "pull %s: %s", reference,
+                                  r == -ECANCELED ? "cancelled" : strerror(-r));
         }
-        if (n_threads > n)
-                n_threads = n;
-        threads = calloc(n_threads ?: 1, sizeof(pthread_t));
-        if (!threads)
-                return -ENOMEM;
-        pthread_mutex_init(&run.lock, NULL);
-        pthread_cond_init(&run.changed, NULL);
-        r = claim_layers(&run, lp, reference, cb, userdata);
-        if (r < 0) {
-                run.error = r;
-                n_threads = 0;
-        }
-
-        /* The layer threads (and the store's extraction threads they start)
-         * take no signals: those stay with the caller, whose handler may
-         * call pull_context_cancel(). */
-        sigset_t all, old;
-        sigfillset(&all);
-        pthread_sigmask(SIG_BLOCK, &all, &old);
-        pthread_mutex_lock(&run.lock);
-        for (; started < n_threads; started++) {
-                r = -pthread_create(&threads[started], NULL, worker, &args);
-                if (r < 0) {
-                        pull_fail(p, r, "pull %s: start layer thread", reference);
-                        run.error = r;
-                        break;
-                }
-                run.running++;
-        }
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
-        while (run.running > 0) {
-                struct timespec ts;
-
-                timespec_in_ms(&ts, PROGRESS_INTERVAL_MS);
-                pthread_cond_timedwait(&run.changed, &run.lock, &ts);
-                pthread_mutex_unlock(&run.lock);
-                report(&run, lp, reference, cb, userdata);
-                pthread_mutex_lock(&run.lock);
-        }
-        r = run.error;
-        pthread_mutex_unlock(&run.lock);
-        for (unsigned i = 0; i < started; i++)
-                pthread_join(threads[i], NULL);
-        r = finish_layers(&run, r, reference);
-        report(&run, lp, reference, cb, userdata);
-        pthread_cond_destroy(&run.changed);
-        pthread_mutex_destroy(&run.lock);
+        /* no more wakeups into the transfer set: it goes first */
+        for (size_t i = 0; i < n; i++)
+                if (jobs[i].writer)
+                        layer_writer_set_wakeup(jobs[i].writer, NULL, NULL);
+        transfers = (transfer_set_free(transfers), NULL);
+        r = finish_layers(&run, r);
+        report(&run);
         return r;
 }

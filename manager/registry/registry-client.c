@@ -11,7 +11,7 @@
 
 #include "log.h"
 #include "macro.h"
-#include "registry-client.h"
+#include "registry-client-internal.h"
 
 #define ERROR_BODY_MAX  (64U << 10)
 #define TOKEN_BODY_MAX  (1U << 20)
@@ -133,7 +133,7 @@ int registry_client_new(const RegistryConfig *config, const ClientOptions *optio
         return 0;
 }
 
-static bool is_cancelled(RegistryClient *c)
+bool registry_client_cancelled(RegistryClient *c)
 {
         return c->cancelled && atomic_load(c->cancelled);
 }
@@ -183,20 +183,7 @@ static void set_common(RegistryClient *c, CURL *e, const char *ca_pem, size_t ca
 
 /* ---- one HTTP exchange ---- */
 
-typedef struct Exchange {
-        CURL *easy;
-        BodySink *sink;
-        RegistryClient *client;
-        Response response;
-        char *www_authenticate;
-        char *error_body;
-        size_t error_len;
-        uint64_t received;
-        bool body_started;
-        int sink_error;
-} Exchange;
-
-static void exchange_reset(Exchange *x)
+void exchange_reset(Exchange *x)
 {
         response_done(&x->response);
         free(x->www_authenticate);
@@ -274,17 +261,25 @@ static size_t on_body(char *data, size_t size, size_t n, void *userdata)
                 x->sink_error = -E2BIG;
                 return 0;
         }
-        x->received += len;
         x->body_started = true;
         x->sink_error = x->sink->write(data, len, x->sink->userdata);
-        return x->sink_error < 0 ? 0 : len;
+        if (x->sink_error == BODY_SINK_FULL) {
+                /* curl hands the same bytes again once the transfer resumes */
+                x->sink_error = 0;
+                x->paused = true;
+                return CURL_WRITEFUNC_PAUSE;
+        }
+        if (x->sink_error < 0)
+                return 0;
+        x->received += len;
+        return len;
 }
 
 static int on_progress(void *userdata, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
         Exchange *x = userdata;
 
-        return is_cancelled(x->client) ? 1 : 0;
+        return registry_client_cancelled(x->client) ? 1 : 0;
 }
 
 /* The registry's own error code from {"errors":[{"code":"…"}]}, reduced to
@@ -375,17 +370,20 @@ static bool status_is_transient(long status)
         return status == 408 || status == 429 || (status >= 500 && status != 501);
 }
 
-/* Sleeps, waking early when the pull is cancelled. */
-static int backoff(RegistryClient *c, unsigned attempt)
+unsigned backoff_ms(RegistryClient *c, unsigned attempt)
 {
-        unsigned ms = c->options.backoff_ms << (attempt < 6 ? attempt : 6);
+        return c->options.backoff_ms << (attempt < 6 ? attempt : 6);
+}
 
+/* Sleeps, waking early when the pull is cancelled. */
+static int backoff(RegistryClient *c, unsigned ms)
+{
         for (unsigned slept = 0; slept < ms; slept += 50) {
-                if (is_cancelled(c))
+                if (registry_client_cancelled(c))
                         return -ECANCELED;
                 nanosleep(&(struct timespec){.tv_nsec = 50 * 1000000L}, NULL);
         }
-        return is_cancelled(c) ? -ECANCELED : 0;
+        return registry_client_cancelled(c) ? -ECANCELED : 0;
 }
 
 typedef struct Buffer {
@@ -609,118 +607,185 @@ static int describe_failure(Exchange *x, long status, char **ret_error)
         return error_message(ret_error, "HTTP %ld", status);
 }
 
+void exchange_done(Exchange *x)
+{
+        exchange_reset(x);
+        exchange_end(x);
+        free(x->url);
+        free(x->accept_header);
+        x->url = x->accept_header = NULL;
+}
+
+int exchange_init(Exchange *x, RegistryClient *c, const char *what, const char *ref,
+                  const char *accept, BodySink *sink)
+{
+        *x = (Exchange){.client = c, .sink = sink};
+        if (asprintf(&x->url, "%s://%s/v2/%s/%s/%s", c->insecure ? "http" : "https", c->endpoint,
+                     c->repository, what, ref) < 0) {
+                x->url = NULL;
+                return -ENOMEM;
+        }
+        if (accept && asprintf(&x->accept_header, "Accept: %s", accept) < 0) {
+                x->accept_header = NULL;
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+void exchange_end(Exchange *x)
+{
+        if (x->easy)
+                curl_easy_cleanup(x->easy);
+        x->easy = NULL;
+        curl_slist_free_all(x->headers);
+        x->headers = NULL;
+        if (x->authorization) {
+                explicit_bzero(x->authorization, strlen(x->authorization));
+                free(x->authorization);
+                x->authorization = NULL;
+        }
+}
+
+int exchange_start(Exchange *x)
+{
+        RegistryClient *c = x->client;
+        int r;
+
+        exchange_end(x);
+        r = auth_header(c, &x->authorization, &x->generation);
+        if (r < 0)
+                return r;
+        x->easy = curl_easy_init();
+        if (!x->easy)
+                return -ENOMEM;
+        x->body_started = x->paused = false;
+        x->errbuf[0] = 0;
+        set_common(c, x->easy, c->ca_pem, c->ca_len, x->errbuf);
+        curl_easy_setopt(x->easy, CURLOPT_URL, x->url);
+        if (x->sink->time_limited)
+                curl_easy_setopt(x->easy, CURLOPT_TIMEOUT, (long)c->options.request_timeout_sec);
+        else /* big bodies: fewer, larger writes into the sink */
+                curl_easy_setopt(x->easy, CURLOPT_BUFFERSIZE, (long)EXCHANGE_BUFFER_SIZE);
+        if (x->accept_header && !(x->headers = curl_slist_append(x->headers, x->accept_header)))
+                return -ENOMEM;
+        /* curl drops a custom Authorization header when a redirect leaves the
+         * host, so blob storage never sees the token */
+        if (x->authorization) {
+                struct curl_slist *l = curl_slist_append(x->headers, x->authorization);
+                if (!l)
+                        return -ENOMEM;
+                x->headers = l;
+        }
+        curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
+        curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, on_header);
+        curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, x);
+        curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
+        curl_easy_setopt(x->easy, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(x->easy, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(x->easy, CURLOPT_XFERINFODATA, x);
+        curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
+        return 0;
+}
+
+int exchange_judge(Exchange *x, CURLcode cc, unsigned *ret_delay_ms, char **ret_error)
+{
+        RegistryClient *c = x->client;
+        long status = 0;
+        bool transient;
+        int r;
+
+        curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+        exchange_end(x);
+        *ret_delay_ms = 0;
+        if (cc == CURLE_OK && status >= 200 && status <= 299)
+                return 0;
+        if (x->sink_error < 0) {
+                if (x->sink_error == -E2BIG)
+                        error_message(ret_error, "reply larger than %" PRIu64 " bytes",
+                                      x->sink->max);
+                return x->sink_error;
+        }
+        if (cc == CURLE_OK && status == 401 && x->auth_tries++ < 2) {
+                r = authenticate(c, x->www_authenticate, x->generation, ret_error);
+                if (r < 0)
+                        return r;
+                exchange_reset(x);
+                return EXCHANGE_RETRY_AUTH;
+        }
+        transient = cc != CURLE_OK ? curl_is_transient(cc) : status_is_transient(status);
+        if (!transient || ++x->attempt >= c->options.attempts) {
+                if (cc != CURLE_OK) {
+                        r = curl_to_errno(cc);
+                        error_message(ret_error, "%s",
+                                      r == -ECANCELED ? "cancelled"
+                                      : x->errbuf[0]  ? x->errbuf
+                                                      : curl_easy_strerror(cc));
+                        return r;
+                }
+                describe_failure(x, status, ret_error);
+                return status_to_errno(status);
+        }
+        log_debug("%s: %s, retrying", x->url,
+                  cc != CURLE_OK ? curl_easy_strerror(cc) : "server error");
+        exchange_reset(x);
+        *ret_delay_ms = backoff_ms(c, x->attempt - 1);
+        return EXCHANGE_RETRY;
+}
+
+int exchange_rewind(Exchange *x, char **ret_error)
+{
+        int r;
+
+        if (x->sink->reset) {
+                r = x->sink->reset(x->sink->userdata);
+                return r > 0 ? EXCHANGE_UNWANTED : r;
+        }
+        if (x->body_started) {
+                error_message(ret_error, "transfer interrupted");
+                return -EIO;
+        }
+        return 0;
+}
+
 int registry_client_get(RegistryClient *c, const char *what, const char *ref, const char *accept,
                         BodySink *sink, Response *ret, char **ret_error)
 {
-        _cleanup_free_ char *url = NULL, *accept_header = NULL;
-        Exchange x = {.sink = sink, .client = c};
-        unsigned attempt = 0, auth_tries = 0;
+        _cleanup_(exchange_done) Exchange x = {};
         int r;
 
         *ret_error = NULL;
-        if (asprintf(&url, "%s://%s/v2/%s/%s/%s", c->insecure ? "http" : "https", c->endpoint,
-                     c->repository, what, ref) < 0)
-                return -ENOMEM;
-        if (accept && asprintf(&accept_header, "Accept: %s", accept) < 0)
-                return -ENOMEM;
+        r = exchange_init(&x, c, what, ref, accept, sink);
+        while (r >= 0) {
+                unsigned delay;
 
-        for (;;) {
-                _cleanup_free_ char *authorization = NULL;
-                struct curl_slist *headers = NULL;
-                char errbuf[CURL_ERROR_SIZE] = "";
-                unsigned generation;
-                long status = 0;
-                CURLcode cc;
-
-                if (is_cancelled(c))
-                        return -ECANCELED;
-                r = auth_header(c, &authorization, &generation);
+                if (registry_client_cancelled(c)) {
+                        r = -ECANCELED;
+                        break;
+                }
+                r = exchange_start(&x);
                 if (r < 0)
-                        return r;
-                x.easy = curl_easy_init();
-                if (!x.easy)
-                        return -ENOMEM;
-                x.body_started = false;
-                set_common(c, x.easy, c->ca_pem, c->ca_len, errbuf);
-                curl_easy_setopt(x.easy, CURLOPT_URL, url);
-                if (sink->time_limited)
-                        curl_easy_setopt(x.easy, CURLOPT_TIMEOUT,
-                                         (long)c->options.request_timeout_sec);
-                if (accept_header)
-                        headers = curl_slist_append(headers, accept_header);
-                /* curl drops a custom Authorization header when a redirect
-                 * leaves the host, so blob storage never sees the token */
-                if (authorization)
-                        headers = curl_slist_append(headers, authorization);
-                curl_easy_setopt(x.easy, CURLOPT_HTTPHEADER, headers);
-                curl_easy_setopt(x.easy, CURLOPT_HEADERFUNCTION, on_header);
-                curl_easy_setopt(x.easy, CURLOPT_HEADERDATA, &x);
-                curl_easy_setopt(x.easy, CURLOPT_WRITEFUNCTION, on_body);
-                curl_easy_setopt(x.easy, CURLOPT_WRITEDATA, &x);
-                curl_easy_setopt(x.easy, CURLOPT_NOPROGRESS, 0L);
-                curl_easy_setopt(x.easy, CURLOPT_XFERINFOFUNCTION, on_progress);
-                curl_easy_setopt(x.easy, CURLOPT_XFERINFODATA, &x);
-                cc = curl_easy_perform(x.easy);
-                curl_easy_getinfo(x.easy, CURLINFO_RESPONSE_CODE, &status);
-                curl_easy_cleanup(x.easy);
-                curl_slist_free_all(headers);
-                if (authorization)
-                        explicit_bzero(authorization, strlen(authorization));
-
-                if (cc == CURLE_OK && status >= 200 && status <= 299) {
+                        break;
+                r = exchange_judge(&x, curl_easy_perform(x.easy), &delay, ret_error);
+                if (r == 0) {
                         *ret = x.response;
                         x.response = (Response){};
-                        exchange_reset(&x);
                         return 0;
                 }
-                if (x.sink_error < 0) {
-                        r = x.sink_error;
-                        if (r == -E2BIG)
-                                error_message(ret_error, "reply larger than %" PRIu64 " bytes",
-                                              sink->max);
-                        break;
-                }
-                if (cc == CURLE_OK && status == 401 && auth_tries++ < 2) {
-                        r = authenticate(c, x.www_authenticate, generation, ret_error);
-                        if (r < 0)
-                                break;
-                        exchange_reset(&x);
-                        continue;
-                }
-                bool transient =
-                    cc != CURLE_OK ? curl_is_transient(cc) : status_is_transient(status);
-                if (!transient || ++attempt >= c->options.attempts) {
-                        if (cc != CURLE_OK) {
-                                r = curl_to_errno(cc);
-                                error_message(ret_error, "%s",
-                                              r == -ECANCELED ? "cancelled"
-                                              : errbuf[0]     ? errbuf
-                                                              : curl_easy_strerror(cc));
-                        } else {
-                                r = status_to_errno(status);
-                                describe_failure(&x, status, ret_error);
+                if (r == EXCHANGE_RETRY_AUTH)
+                        r = 0;
+                else if (r == EXCHANGE_RETRY) {
+                        r = backoff(c, delay);
+                        if (r >= 0)
+                                r = exchange_rewind(&x, ret_error);
+                        if (r == EXCHANGE_UNWANTED) {
+                                *ret = (Response){};
+                                return 1;
                         }
-                        break;
-                }
-                log_debug("%s: %s, retrying", url,
-                          cc != CURLE_OK ? curl_easy_strerror(cc) : "server error");
-                exchange_reset(&x);
-                r = backoff(c, attempt - 1);
-                if (r < 0)
-                        break;
-                if (sink->reset) {
-                        r = sink->reset(sink->userdata);
-                        if (r < 0)
-                                break;
-                } else if (x.body_started) {
-                        error_message(ret_error, "transfer interrupted");
-                        r = -EIO;
-                        break;
                 }
         }
         if (r == -ECANCELED && !*ret_error)
                 error_message(ret_error, "cancelled");
-        exchange_reset(&x);
         return r;
 }
 

@@ -63,9 +63,19 @@ static inline void registry_client_freep(RegistryClient **c)
 }
 
 /* Receives a body as it arrives. Returning < 0 aborts the request with that
- * error. reset is called before a retry re-sends the body from its start. */
+ * error; in a TransferSet, write may also return BODY_SINK_FULL: nothing was
+ * taken, the transfer pauses until transfer_set_wakeup(), then the same
+ * bytes come again. open (optional, TransferSet only) runs when the
+ * transfer first starts. reset is called before a retry re-sends the body
+ * from its start. When open or reset return > 0 the body is not wanted (a
+ * layer that another pull committed meanwhile) and the request ends there,
+ * as a success without a body; in a TransferSet they may return -EAGAIN
+ * (not yet: the layer is being written by another process), and are called
+ * again a little later. */
+#define BODY_SINK_FULL 1
 typedef struct BodySink {
         int (*write)(const void *data, size_t len, void *userdata);
+        int (*open)(void *userdata);
         int (*reset)(void *userdata);
         void *userdata;
         uint64_t max;      /* more bytes than this is -E2BIG */
@@ -80,7 +90,8 @@ typedef struct Response {
 void response_done(Response *r);
 
 /* GET <endpoint>/v2/<repository>/<what>/<ref>. On failure *ret_error is an
- * allocated message such as "HTTP 404 (MANIFEST_UNKNOWN)". */
+ * allocated message such as "HTTP 404 (MANIFEST_UNKNOWN)". > 0 when the
+ * sink's reset gave up on the body. */
 int registry_client_get(RegistryClient *c, const char *what, const char *ref, const char *accept,
                         BodySink *sink, Response *ret, char **ret_error);
 

@@ -12,8 +12,10 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "digest.h"
 #include "fileio.h"
 #include "layer-extract.h"
+#include "layer-index.h"
 #include "log.h"
 #include "macro.h"
 
@@ -41,8 +43,10 @@ struct Extractor {
         int parent_fd;
         DirMeta *dirs;
         size_t n_dirs, cap_dirs;
-        char buf[64 * 1024];
+        FileHashes *hashes; /* borrowed, may be NULL */
 };
+
+static const char zeros[64 * 1024];
 
 /* umask() can only be read by setting it, which would race with other
  * threads of the process. */
@@ -73,6 +77,21 @@ int extractor_new(int root_fd, bool privileged, Extractor **ret)
         x->umask = read_umask();
         *ret = x;
         return 0;
+}
+
+void extractor_set_hashes(Extractor *x, FileHashes *hashes)
+{
+        x->hashes = hashes;
+}
+
+/* Holes of a sparse file read back as zeros: hash them as such. */
+static void hash_zeros(Sha256 *h, int64_t n)
+{
+        while (n > 0) {
+                size_t k = n < (int64_t)sizeof(zeros) ? (size_t)n : sizeof(zeros);
+                sha256_update(h, zeros, k);
+                n -= k;
+        }
 }
 
 void extractor_free(Extractor *x)
@@ -363,7 +382,9 @@ static int apply_meta_at(Extractor *x, struct archive_entry *e, int dfd, const c
         return 0;
 }
 
-static int write_data(struct archive *a, int fd, int64_t size)
+/* Writes the entry's data, hashing it on the way when h != NULL (the
+ * bytes are in the cache now: this is the cheap moment to hash them). */
+static int write_data(struct archive *a, int fd, int64_t size, Sha256 *h)
 {
         int64_t pos = 0;
 
@@ -377,6 +398,13 @@ static int write_data(struct archive *a, int fd, int64_t size)
                         break;
                 if (r < ARCHIVE_WARN)
                         return -EIO;
+                if (h) {
+                        if (offset < pos)
+                                return -EIO; /* blocks only move forward */
+                        hash_zeros(h, offset - pos);
+                        sha256_update(h, buf, len);
+                }
+                pos = offset;
                 while (len > 0) {
                         ssize_t n = pwrite(fd, buf, len, offset);
                         if (n < 0) {
@@ -391,17 +419,36 @@ static int write_data(struct archive *a, int fd, int64_t size)
                 pos = offset;
         }
         /* Sparse files end in a hole that no block covers. */
-        if (pos < size && ftruncate(fd, size) < 0)
-                return negative_errno();
+        if (pos < size) {
+                if (ftruncate(fd, size) < 0)
+                        return negative_errno();
+                if (h)
+                        hash_zeros(h, size - pos);
+        }
         return 0;
+}
+
+/* Records the content digest of the file just written under its inode. */
+static int note_hash(Extractor *x, int fd, Sha256 *h)
+{
+        char digest[DIGEST_STRING_MAX];
+        struct stat st;
+
+        sha256_final(h, digest);
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        return file_hashes_put(x->hashes, st.st_ino, digest);
 }
 
 static int make_regular(Extractor *x, struct archive *a, struct archive_entry *e, int dfd,
                         const char *name, const char **ret_step)
 {
+        _cleanup_(sha256_freep) Sha256 *h = NULL;
         _cleanup_close_ int fd = -EBADF;
         int r;
 
+        if (x->hashes && sha256_new(&h) < 0)
+                return -ENOMEM;
         for (int attempt = 0; attempt < 2; attempt++) {
                 fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                             archive_entry_mode(e) & 0777);
@@ -417,10 +464,17 @@ static int make_regular(Extractor *x, struct archive *a, struct archive_entry *e
                 *ret_step = "create";
                 return negative_errno();
         }
-        r = write_data(a, fd, archive_entry_size(e));
+        r = write_data(a, fd, archive_entry_size(e), h);
         if (r < 0) {
                 *ret_step = r == -EIO ? archive_error_string(a) : "write";
                 return r;
+        }
+        if (h) {
+                r = note_hash(x, fd, h);
+                if (r < 0) {
+                        *ret_step = "record content digest";
+                        return r;
+                }
         }
         /* Start writing big files back now, so that the one sync before the
          * layer is committed has less left to wait for. */

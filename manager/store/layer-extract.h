@@ -18,6 +18,9 @@ int layer_path_clean(const char *in, char **ret, const char **ret_why);
 /* privileged: apply ownership, device nodes and trusted.* xattrs (root).
  * Otherwise those are skipped and overlay markers use user.overlay.*. */
 int extractor_new(int root_fd, bool privileged, Extractor **ret);
+/* Regular files' content digests go into hashes as they are written. */
+typedef struct FileHashes FileHashes;
+void extractor_set_hashes(Extractor *x, FileHashes *hashes);
 void extractor_free(Extractor *x);
 static inline void extractor_freep(Extractor **x)
 {

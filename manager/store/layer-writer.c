@@ -19,6 +19,7 @@
 #include "digest.h"
 #include "fileio.h"
 #include "layer-extract.h"
+#include "layer-index.h"
 #include "log.h"
 #include "macro.h"
 #include "store-internal.h"
@@ -39,6 +40,7 @@ struct LayerWriter {
         bool privileged;
 
         Sha256 *blob_hash, *diff_hash;
+        FileHashes *file_hashes;
         uint64_t blob_bytes, diff_bytes;
 
         pthread_mutex_t mutex;
@@ -46,8 +48,13 @@ struct LayerWriter {
         uint8_t *ring;
         size_t head, len;
         pthread_t thread;
-        bool eof, aborted, done, thread_started, finished;
-        int thread_r;
+        bool eof, aborted, done, thread_started, finished, verified, committed;
+        /* a try_write() found no room for `wanted` bytes: call wakeup once
+         * there is, or once the extraction has ended */
+        size_t wanted;
+        void (*wakeup)(void *userdata);
+        void *wakeup_userdata;
+        int thread_r, verify_r;
         char *error;
 
         uint8_t *cbuf; /* compressed chunk handed to the outer reader */
@@ -97,6 +104,14 @@ uint64_t layer_writer_size(LayerWriter *w)
         return w->diff_bytes;
 }
 
+/* Under the mutex. */
+static void notify_room(LayerWriter *w)
+{
+        w->wanted = 0;
+        if (w->wakeup)
+                w->wakeup(w->wakeup_userdata);
+}
+
 static la_ssize_t outer_read(struct archive *a, void *userdata, const void **buf)
 {
         LayerWriter *w = userdata;
@@ -117,6 +132,8 @@ static la_ssize_t outer_read(struct archive *a, void *userdata, const void **buf
         w->head = (w->head + n) % RING_SIZE;
         w->len -= n;
         pthread_cond_broadcast(&w->cond);
+        if (w->wanted > 0 && RING_SIZE - w->len >= w->wanted)
+                notify_room(w);
         pthread_mutex_unlock(&w->mutex);
         *buf = w->cbuf;
         return n;
@@ -184,6 +201,7 @@ static int extract(LayerWriter *w)
         r = extractor_new(w->diff_fd, w->privileged, &x);
         if (r < 0)
                 return r;
+        extractor_set_hashes(x, w->file_hashes);
         for (;;) {
                 r = archive_read_next_header(inner, &e);
                 if (r == ARCHIVE_EOF)
@@ -228,11 +246,14 @@ static void *reader_thread(void *userdata)
         w->thread_r = r;
         w->done = true;
         pthread_cond_broadcast(&w->cond);
+        if (w->wanted > 0)
+                notify_room(w);
         pthread_mutex_unlock(&w->mutex);
         return NULL;
 }
 
-int layer_writer_new(Store *s, const char *blob_digest, const char *diff_id, LayerWriter **ret)
+static int writer_new(Store *s, const char *blob_digest, const char *diff_id, bool wait,
+                      LayerWriter **ret)
 {
         _cleanup_(layer_writer_freep) LayerWriter *w = NULL;
         int r;
@@ -253,13 +274,14 @@ int layer_writer_new(Store *s, const char *blob_digest, const char *diff_id, Lay
         w->ubuf = malloc(CHUNK_SIZE);
         if (!w->diff_id || (blob_digest && !w->blob_digest) || !w->ring || !w->cbuf || !w->ubuf)
                 return log_oom();
-        if (sha256_new(&w->blob_hash) < 0 || sha256_new(&w->diff_hash) < 0)
+        if (sha256_new(&w->blob_hash) < 0 || sha256_new(&w->diff_hash) < 0 ||
+            file_hashes_new(&w->file_hashes) < 0)
                 return log_oom();
         w->privileged = geteuid() == 0;
 
         /* Another writer of the same layer (this process or another) finishes
          * first; then the layer is simply there. */
-        r = store_layer_lock(s, diff_id, &w->layer_lock_fd);
+        r = store_layer_lock(s, diff_id, wait, &w->layer_lock_fd);
         if (r < 0)
                 return r;
         if (store_has_layer(s, diff_id))
@@ -280,6 +302,16 @@ int layer_writer_new(Store *s, const char *blob_digest, const char *diff_id, Lay
         w->thread_started = true;
         *ret = TAKE_PTR(w);
         return 0;
+}
+
+int layer_writer_new(Store *s, const char *blob_digest, const char *diff_id, LayerWriter **ret)
+{
+        return writer_new(s, blob_digest, diff_id, true, ret);
+}
+
+int layer_writer_try_new(Store *s, const char *blob_digest, const char *diff_id, LayerWriter **ret)
+{
+        return writer_new(s, blob_digest, diff_id, false, ret);
 }
 
 int layer_writer_write(LayerWriter *w, const void *data, size_t len)
@@ -319,27 +351,75 @@ int layer_writer_write(LayerWriter *w, const void *data, size_t len)
         return 0;
 }
 
+void layer_writer_set_wakeup(LayerWriter *w, void (*wakeup)(void *userdata), void *userdata)
+{
+        pthread_mutex_lock(&w->mutex);
+        w->wakeup = wakeup;
+        w->wakeup_userdata = userdata;
+        pthread_mutex_unlock(&w->mutex);
+}
+
+int layer_writer_try_write(LayerWriter *w, const void *data, size_t len)
+{
+        size_t tail, first;
+
+        if (w->finished || w->eof)
+                return -EINVAL;
+        if (len > RING_SIZE / 2)
+                return layer_writer_write(w, data, len);
+        pthread_mutex_lock(&w->mutex);
+        if (w->done) {
+                int r = w->thread_r;
+                pthread_mutex_unlock(&w->mutex);
+                return r < 0 ? r : -EBADMSG;
+        }
+        if (RING_SIZE - w->len < len) {
+                w->wanted = len;
+                pthread_mutex_unlock(&w->mutex);
+                return -EAGAIN;
+        }
+        tail = (w->head + w->len) % RING_SIZE;
+        first = RING_SIZE - tail < len ? RING_SIZE - tail : len;
+        memcpy(w->ring + tail, data, first);
+        memcpy(w->ring, (const uint8_t *)data + first, len - first);
+        w->len += len;
+        pthread_cond_broadcast(&w->cond);
+        pthread_mutex_unlock(&w->mutex);
+        /* hashed once taken: refused bytes come again */
+        sha256_update(w->blob_hash, data, len);
+        w->blob_bytes += len;
+        return 0;
+}
+
+/* The content index goes next to diff/, its digest into meta.json: both
+ * appear in layers/ with the one rename that commits the layer. Neither is
+ * fsync'ed here: the syncfs() before that rename covers them. */
 static int write_meta(LayerWriter *w)
 {
         _cleanup_free_ char *data = NULL;
-        uint64_t entries, bytes;
+        _cleanup_close_ int fd = -EBADF;
+        char index_digest[DIGEST_STRING_MAX];
+        LayerIndexStats stats;
         json_t *j;
         int r;
 
-        r = layer_tree_stats(w->diff_fd, &entries, &bytes);
+        fd = openat(w->staging_fd, "index", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return negative_errno();
+        r = layer_index_write(w->diff_fd, w->file_hashes, fd, index_digest, &stats);
         if (r < 0)
                 return r;
-        j = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "diff_id", w->diff_id, "blob_digest",
+        j = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:s}", "diff_id", w->diff_id, "blob_digest",
                       w->blob_actual, "size", (json_int_t)w->diff_bytes, "compressed_size",
-                      (json_int_t)w->blob_bytes, "entries", (json_int_t)entries, "bytes",
-                      (json_int_t)bytes);
+                      (json_int_t)w->blob_bytes, "entries", (json_int_t)stats.entries, "bytes",
+                      (json_int_t)stats.bytes, "index", index_digest);
         if (!j)
                 return -ENOMEM;
         data = json_dumps(j, JSON_COMPACT);
         json_decref(j);
         if (!data)
                 return -ENOMEM;
-        return write_file_atomic_at(w->staging_fd, "meta.json", data, strlen(data), 0644);
+        return write_file_atomic_at_flags(w->staging_fd, "meta.json", data, strlen(data), 0644, 0);
 }
 
 static int join_thread(LayerWriter *w)
@@ -351,15 +431,10 @@ static int join_thread(LayerWriter *w)
         return w->thread_r;
 }
 
-int layer_writer_finish(LayerWriter *w)
+static int verify(LayerWriter *w)
 {
-        _cleanup_store_unlock_ Store *locked = NULL;
-        Store *s = w->store;
-        char target[128];
         int r;
 
-        if (w->finished)
-                return -EINVAL;
         pthread_mutex_lock(&w->mutex);
         w->eof = true;
         pthread_cond_broadcast(&w->cond);
@@ -396,6 +471,30 @@ int layer_writer_finish(LayerWriter *w)
                 set_errorf(w, "Layer %s: sync: %s", w->diff_id, strerror(-r));
                 return writer_fail(w, r);
         }
+        return 0;
+}
+
+int layer_writer_verify(LayerWriter *w)
+{
+        if (w->finished)
+                return -EINVAL;
+        if (!w->verified) {
+                w->verify_r = verify(w);
+                w->verified = true;
+        }
+        return w->verify_r;
+}
+
+int layer_writer_finish(LayerWriter *w)
+{
+        _cleanup_store_unlock_ Store *locked = NULL;
+        Store *s = w->store;
+        char target[128];
+        int r;
+
+        r = layer_writer_verify(w);
+        if (r < 0)
+                return r;
 
         r = store_lock(s);
         if (r < 0)
@@ -417,9 +516,20 @@ int layer_writer_finish(LayerWriter *w)
                 }
                 free(w->staging);
                 w->staging = NULL;
+                w->committed = true;
         }
         w->finished = true;
         return 0;
+}
+
+int layer_writer_rollback(LayerWriter *w)
+{
+        if (!w->committed)
+                return 0;
+        w->committed = false;
+        /* The writer still holds the layer's lock, so no other writer can
+         * have taken it over; an image committed meanwhile keeps it. */
+        return store_layer_remove_if_unused(w->store, w->diff_id);
 }
 
 void layer_writer_free(LayerWriter *w)
@@ -443,6 +553,7 @@ void layer_writer_free(LayerWriter *w)
         safe_close(w->layer_lock_fd);
         sha256_free(w->blob_hash);
         sha256_free(w->diff_hash);
+        file_hashes_free(w->file_hashes);
         pthread_mutex_destroy(&w->mutex);
         pthread_cond_destroy(&w->cond);
         free(w->ring);

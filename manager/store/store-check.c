@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <dirent.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "digest.h"
+#include "fileio.h"
+#include "layer-index.h"
 #include "log.h"
 #include "macro.h"
 #include "store-internal.h"
@@ -77,11 +78,42 @@ static int check_blob(Store *s, const char *digest, char ***problems)
         return 0;
 }
 
+/* Rebuilds the layer's content index from the tree (hashing every file)
+ * and compares it with the one recorded at extraction. */
+static int check_layer_index(Store *s, const char *diff_id, int fd, const char *recorded_digest,
+                             char ***problems)
+{
+        _cleanup_free_ char *recorded = NULL, *actual = NULL, *diff = NULL;
+        char p[128], digest[DIGEST_STRING_MAX];
+        size_t len;
+        int r;
+
+        snprintf(p, sizeof(p), "layers/%s/index", digest_hex(diff_id));
+        r = read_full_file_at(s->root_fd, p, LAYER_INDEX_MAX, &recorded, &len);
+        if (r < 0)
+                return problem(problems, "layer %s: content index unreadable (%s)", diff_id,
+                               strerror(-r));
+        r = sha256_buffer(recorded, len, digest);
+        if (r < 0)
+                return r;
+        if (!streq(digest, recorded_digest))
+                return problem(problems, "layer %s: content index has digest %s, recorded %s",
+                               diff_id, digest, recorded_digest);
+        r = layer_index_build(fd, &actual, &len);
+        if (r < 0)
+                return problem(problems, "layer %s: unreadable: %s", diff_id, strerror(-r));
+        r = layer_index_compare(recorded, actual, &diff);
+        if (r < 0)
+                return r;
+        if (r > 0)
+                return problem(problems, "layer %s: %s", diff_id, diff);
+        return 0;
+}
+
 static int check_layer(Store *s, const char *diff_id, char ***problems)
 {
         _cleanup_close_ int fd = -EBADF;
-        uint64_t entries, bytes;
-        json_t *meta = NULL;
+        json_t *meta = NULL, *index;
         char p[128];
         int r;
 
@@ -91,20 +123,13 @@ static int check_layer(Store *s, const char *diff_id, char ***problems)
                                strerror(-r));
         snprintf(p, sizeof(p), "layers/%s/diff", digest_hex(diff_id));
         fd = openat(s->root_fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        index = json_object_get(meta, "index");
         if (fd < 0)
                 r = problem(problems, "layer %s: diff/ missing", diff_id);
-        else if ((r = layer_tree_stats(fd, &entries, &bytes)) < 0)
-                r = problem(problems, "layer %s: unreadable: %s", diff_id, strerror(-r));
-        else if (entries != (uint64_t)json_integer_value(json_object_get(meta, "entries")) ||
-                 bytes != (uint64_t)json_integer_value(json_object_get(meta, "bytes")))
-                r = problem(problems,
-                            "layer %s: incomplete: %" PRIu64 " entries, %" PRIu64
-                            " bytes, recorded %" JSON_INTEGER_FORMAT " and %" JSON_INTEGER_FORMAT,
-                            diff_id, entries, bytes,
-                            json_integer_value(json_object_get(meta, "entries")),
-                            json_integer_value(json_object_get(meta, "bytes")));
+        else if (!json_is_string(index) || !digest_is_valid(json_string_value(index)))
+                r = problem(problems, "layer %s: no content index recorded", diff_id);
         else
-                r = 0;
+                r = check_layer_index(s, diff_id, fd, json_string_value(index), problems);
         json_decref(meta);
         return r;
 }

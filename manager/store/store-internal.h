@@ -52,9 +52,8 @@ const char *digest_hex(const char *digest);
 
 /* layers/<hex>/diff */
 char *store_layer_path(Store *s, const char *diff_id);
-int store_layer_lock(Store *s, const char *diff_id, int *ret_fd);
-/* Walks a layer tree: number of names and bytes of regular files. */
-int layer_tree_stats(int dirfd, uint64_t *ret_entries, uint64_t *ret_bytes);
+/* -EAGAIN when !wait and another writer holds it */
+int store_layer_lock(Store *s, const char *diff_id, bool wait, int *ret_fd);
 int store_defer_removal(Store *s, const char *name);
 /* Removes layers/<hex> (under the store lock; the data goes after it). */
 int store_layer_remove(Store *s, const char *diff_id);
@@ -74,7 +73,8 @@ int image_record_load_bare(Store *s, const char *id, Image **ret);
 int store_resolve_id(Store *s, const char *ref_or_id, char **ret_id, char **ret_name);
 int store_layer_size(Store *s, const char *diff_id, uint64_t *ret);
 /* layers/<hex>/meta.json: diff_id, blob_digest, size (tar bytes),
- * compressed_size, entries and bytes (as layer_tree_stats() counts them). */
+ * compressed_size, entries and bytes (as layer_index_build() counts them),
+ * index (digest of layers/<hex>/index, the content index). */
 int store_layer_meta(Store *s, const char *diff_id, json_t **ret);
 int image_record_save(Store *s, const Image *image);
 int refs_load(Store *s, json_t **ret);

@@ -245,7 +245,7 @@ bool store_has_layer(Store *s, const char *diff_id)
         return faccessat(s->root_fd, p, F_OK, AT_SYMLINK_NOFOLLOW) >= 0;
 }
 
-int store_layer_lock(Store *s, const char *diff_id, int *ret_fd)
+int store_layer_lock(Store *s, const char *diff_id, bool wait, int *ret_fd)
 {
         _cleanup_close_ int fd = -EBADF;
         char p[128];
@@ -254,9 +254,12 @@ int store_layer_lock(Store *s, const char *diff_id, int *ret_fd)
         fd = openat(s->root_fd, p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return log_error_errno(errno, "Open %s/%s", s->root, p);
-        while (flock(fd, LOCK_EX) < 0)
+        while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
+                if (errno == EWOULDBLOCK && !wait)
+                        return -EAGAIN;
                 if (errno != EINTR)
                         return log_error_errno(errno, "Lock %s/%s", s->root, p);
+        }
         *ret_fd = TAKE_FD(fd);
         return 0;
 }

@@ -84,10 +84,12 @@ int store_image_commit(Store *s, const char *name, const char *manifest_digest,
 int store_image_ref_container(Store *s, const char *image_id, const char *container);
 int store_image_unref_container(Store *s, const char *image_id, const char *container);
 
-/* Verifies every blob against its digest, every layer against its recorded
- * entry count and size, every image record's blobs and layers, and reports
- * orphans (blobs and layers no image uses) and dangling names. Each finding
- * is one line in *ret_problems. Returns the number of problems (0: clean). */
+/* Verifies every blob against its digest, every layer against the content
+ * index recorded when it was extracted (every entry's type, mode, owner,
+ * size, content digest, link target and xattrs: the first differing path is
+ * named), every image record's blobs and layers, and reports orphans (blobs
+ * and layers no image uses) and dangling names. Each finding is one line in
+ * *ret_problems. Returns the number of problems (0: clean). */
 int store_check(Store *s, char ***ret_problems);
 
 /* Removes orphans (layers and blobs no image uses) older than min_age
@@ -117,8 +119,27 @@ int store_export_archive(Store *s, const char *ref_or_id, const char *path);
  * user.overlay.* otherwise). */
 typedef struct LayerWriter LayerWriter;
 int layer_writer_new(Store *s, const char *blob_digest, const char *diff_id, LayerWriter **ret);
+/* The same, but -EAGAIN instead of waiting for another writer of the layer
+ * (for an event loop, which tries again later). */
+int layer_writer_try_new(Store *s, const char *blob_digest, const char *diff_id, LayerWriter **ret);
 int layer_writer_write(LayerWriter *w, const void *data, size_t len);
+/* The same without blocking, for an event loop: all of data is taken, or
+ * none (-EAGAIN, the buffer is full) and wakeup, when set, is called from
+ * the extraction thread once there is room for it (or the extraction has
+ * ended). wakeup must not call into the writer. */
+int layer_writer_try_write(LayerWriter *w, const void *data, size_t len);
+void layer_writer_set_wakeup(LayerWriter *w, void (*wakeup)(void *userdata), void *userdata);
 int layer_writer_finish(LayerWriter *w);
+/* Everything finish() does short of moving the layer into place: the
+ * extraction's end, both digests, the content index, the sync. Once every
+ * layer of a pull has verified, finishing them can fail only in the final
+ * rename, so a pull verifies all first and commits none of them unless all
+ * pass. finish() after verify() does not repeat the work. */
+int layer_writer_verify(LayerWriter *w);
+/* Undoes a successful finish() while the writer still lives (it keeps the
+ * layer locked): for a pull whose later layer failed to move into place.
+ * The layer stays when an image record uses it already. */
+int layer_writer_rollback(LayerWriter *w);
 const char *layer_writer_error(LayerWriter *w);
 /* After a successful finish: the blob digest as computed (useful when the
  * writer was made with blob_digest == NULL, which skips that check: the

@@ -402,6 +402,13 @@ static int plumb(const Network *n, const Record *rec, int netns_fd, bool *create
         /* One buffer for both namespaces, one after the other: fewer stack
          * pages to copy in a process that has just forked. */
         Netlink nl;
+        /* The hardware address follows from the IP address (locally
+         * administered, 02:be:A:B:C:D): a container that gets the address of
+         * an earlier one is reachable at once, where a new random address
+         * would leave peers and the host sending to the old one for as long
+         * as their neighbour entries stay "reachable" (up to ~45 s). */
+        const uint8_t mac[6] = {
+            0x02, 0xbe, rec->address >> 24, rec->address >> 16, rec->address >> 8, rec->address};
         int bridge, eth0, r;
 
         r = nl_open(&nl);
@@ -412,7 +419,7 @@ static int plumb(const Network *n, const Record *rec, int netns_fd, bool *create
                 nl_close(&nl);
                 return bridge;
         }
-        r = queue_veth_create(&nl, rec->interface, bridge, "eth0", netns_fd, n->mtu);
+        r = queue_veth_create(&nl, rec->interface, bridge, "eth0", netns_fd, mac, n->mtu);
         if (r >= 0)
                 r = queue_bridge_port_hairpin(&nl, rec->interface);
         if (r >= 0)

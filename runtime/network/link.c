@@ -100,7 +100,7 @@ static int put_one_queue(Netlink *nl)
 }
 
 int queue_veth_create(Netlink *nl, const char *host_name, int master_index, const char *peer_name,
-                      int peer_netns_fd, uint32_t mtu)
+                      int peer_netns_fd, const uint8_t peer_mac[6], uint32_t mtu)
 {
         struct ifinfomsg *ifi, peer = {.ifi_family = AF_UNSPEC};
         size_t info, data, peer_off;
@@ -132,6 +132,8 @@ int queue_veth_create(Netlink *nl, const char *host_name, int master_index, cons
         if ((r = nl_put_str(nl, IFLA_IFNAME, peer_name)) < 0)
                 return r;
         if ((r = nl_put_u32(nl, IFLA_NET_NS_FD, peer_netns_fd)) < 0)
+                return r;
+        if (peer_mac && (r = nl_put(nl, IFLA_ADDRESS, peer_mac, 6)) < 0)
                 return r;
         if (mtu > 0 && (r = nl_put_u32(nl, IFLA_MTU, mtu)) < 0)
                 return r;

@@ -15,9 +15,10 @@ int link_delete(Netlink *nl, const char *name);
 
 int queue_bridge_create(Netlink *nl, const char *name, uint32_t mtu);
 /* Creates a veth pair: host_name in the caller's namespace, enslaved to
- * master_index and up; peer_name directly inside the namespace peer_netns_fd. */
+ * master_index and up; peer_name directly inside the namespace peer_netns_fd,
+ * with the hardware address peer_mac (NULL: a random one). */
 int queue_veth_create(Netlink *nl, const char *host_name, int master_index, const char *peer_name,
-                      int peer_netns_fd, uint32_t mtu);
+                      int peer_netns_fd, const uint8_t peer_mac[6], uint32_t mtu);
 /* Lets the bridge send a frame back out of the port it came in on: a
  * container reaching its own published port through a host address. */
 int queue_bridge_port_hairpin(Netlink *nl, const char *name);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The whole generator path for one in-memory .container declaration: parse,
- * key checks, conversion, pull units, install emulation. Beside it are a
- * .volume and an .image declaration, so that references to them resolve.
+/* The whole generator path for one in-memory declaration, read both as
+ * fuzz.container and as fuzz.network (so Network=fuzz.network resolves):
+ * parse, key checks, conversion, pull units, install emulation. Beside them
+ * are a .volume and an .image declaration, so that references to them
+ * resolve.
  * Every unit the generator makes must parse again: a declaration must never
  * be able to inject lines or sections into what systemd reads. */
 #include "fuzz.h"
@@ -42,13 +44,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         generator_init(&g);
         g.dry_run = true;
-        g.decls = calloc(3, sizeof(Decl));
+        g.decls = calloc(4, sizeof(Decl));
         if (!g.decls)
                 abort();
         /* Sorted by filename, as generator_find() leaves them. */
         add_decl(&g, "base.image", DECL_IMAGE, image_text, strlen(image_text), false);
         add_decl(&g, "data.volume", DECL_VOLUME, volume_text, strlen(volume_text), false);
         add_decl(&g, "fuzz.container", DECL_CONTAINER, (const char *)data, size, true);
+        add_decl(&g, "fuzz.network", DECL_NETWORK, (const char *)data, size, true);
 
         /* What generator_load() does after reading the files. */
         for (size_t i = 0; i < g.n_decls; i++) {

@@ -21,8 +21,11 @@ component of the repository picks the misbehaviour:
   bigblob       layer blob longer than its descriptor
   shortblob     layer blob shorter than its descriptor
   slowblob      layer blob trickles (for cancellation)
+  gate          the first layer blob request creates GATE/reached, waits for
+                GATE/release and gets 503; every layer blob request is
+                counted in GATE/requests (GATE: the second argument)
 
-Usage: hostile_registry.py PORT   (then GET /v2/<kind>/img/manifests/latest)
+Usage: hostile_registry.py PORT [GATE]   (then GET /v2/<kind>/img/manifests/latest)
 """
 import json
 import os
@@ -41,6 +44,7 @@ MANIFEST_DIGEST = ri.sha256(MANIFEST)
 LAYER = [d for d in BLOBS if BLOBS[d] is not BLOBS_LIST[0]][0]
 counts = {}
 lock = threading.Lock()
+GATE = sys.argv[2] if len(sys.argv) > 2 else None
 
 
 def count(key):
@@ -158,6 +162,15 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             return
+        if kind == "gate" and GATE:
+            n = count("gate-blob")
+            with open(os.path.join(GATE, "requests"), "w") as f:
+                f.write("%d\n" % n)
+            if n == 1:
+                open(os.path.join(GATE, "reached"), "w").close()
+                while not os.path.exists(os.path.join(GATE, "release")):
+                    time.sleep(0.05)
+                return self.error(503, "UNAVAILABLE")
         if kind == "bigblob":
             data = data + b"\0" * 4096
         if kind == "shortblob":

@@ -281,6 +281,13 @@ def push_set(url, name, escape=None):
         tar = Tar().dir("lie").file("lie/file", b"the config lies about me\n").bytes()
         img = Image().layer(tar, "gzip", diff_id=sha256(tar + b"x"))
         out["test/difflie:latest"] = p.image("test/difflie", "latest", img)[0]
+        # a lie in the last of three layers; the first is shared with :base
+        base = Image().layer(base_layer(b"difflie\n"), "gzip")
+        out["test/difflie:base"] = p.image("test/difflie", "base", base)[0]
+        mid = Tar().dir("mid").file("mid/file", b"a good layer\n").bytes()
+        img = Image().layer(base_layer(b"difflie\n"), "gzip").layer(mid, "zstd") \
+                     .layer(tar, "gzip", diff_id=sha256(tar + b"x"))
+        out["test/difflie:last"] = p.image("test/difflie", "last", img)[0]
     elif name == "hostile":
         for kind in HOSTILE_KINDS:
             img = Image().layer(hostile_layer(kind, escape), "gzip")

@@ -3,7 +3,8 @@
 # containers with Network=app.network. Starting the containers starts
 # app-network.service first (Requires=, After=); container a reaches b's
 # busybox httpd by b's container name; a container without Network= is on
-# the default bridge. The network's command run again with the same keys
+# the default bridge; berthctl run --network -p joins the same network and
+# publishes a port. The network's command run again with the same keys
 # changes nothing; with a changed subnet it is refused while containers are
 # attached. Restarting the unit after editing the file restarts its
 # containers too (Requires=), so the new subnet is taken.
@@ -105,6 +106,21 @@ out=$(harness_run nsenter -t "$a_pid" -n -- unshare -m sh -c \
         fail "a glibc client in a's network namespace cannot reach http://b:8080/: $out"
 [ "$out" = hello-from-b ] || fail "http://b:8080/ from a's network namespace answered: $out"
 harness_run rm -f /run/hosts.a
+
+# --- berthctl run on the declared network, with a published port ------------------------
+harness_run berthctl run -d --name d --network systemd-app -p 127.0.0.1:18080:8080 "$REG/test/busybox:1" \
+        sh -c 'mkdir -p /www && echo hello-from-d >/www/index.html && exec httpd -f -p 8080 -h /www' >/dev/null ||
+        fail "berthctl run -d --network systemd-app -p failed"
+[ "$(harness_run busctl get-property org.berth1 /org/berth1/container/d org.berth1.Container Network)" = 's "systemd-app"' ] ||
+        fail "d's Network property is not systemd-app"
+for _ in $(seq 100); do
+        out=$(harness_run curl -sS --max-time 2 http://127.0.0.1:18080/ 2>&1) && [ "$out" = hello-from-d ] && break
+        sleep 0.2
+done
+[ "$out" = hello-from-d ] || fail "the port d published (127.0.0.1:18080) does not reach its httpd: $out"
+hosts=$(in_ct a cat /etc/hosts)
+grep -qE '^10\.92\.3\.[0-9]+[[:space:]]+d$' <<<"$hosts" || fail "a's /etc/hosts does not list d: $hosts"
+harness_run berthctl rm -f d >/dev/null || fail "berthctl rm -f d failed"
 
 # c, without Network=, is on the default bridge (10.90.0.0/24)
 addr=$(in_ct c ip -4 -o addr show dev eth0) || fail "c has no eth0: not on the default bridge"

@@ -88,6 +88,8 @@ static int floor_plumb(const char *bridge, pid_t pid)
 {
         struct in_addr addr = {htonl(0x0a5a00fe)}, bcast = {htonl(0x0a5a00ff)},
                        gw = {htonl(0x0a5a0001)};
+        /* berth sets eth0's hardware address too (02:be + the IP address). */
+        static const uint8_t mac[6] = {0x02, 0xbe, 10, 90, 0, 254};
         Netlink nl;
         char path[64];
         int nsfd, index, r;
@@ -99,7 +101,8 @@ static int floor_plumb(const char *bridge, pid_t pid)
         r = nl_open(&nl);
         if (r >= 0) {
                 index = link_get_index(&nl, bridge);
-                r = index < 0 ? index : queue_veth_create(&nl, "vbfloor0", index, "eth0", nsfd, 0);
+                r = index < 0 ? index
+                              : queue_veth_create(&nl, "vbfloor0", index, "eth0", nsfd, mac, 0);
                 if (r >= 0)
                         r = nl_transact(&nl, NULL, NULL, NULL);
                 nl_close(&nl);
