@@ -60,16 +60,19 @@ harness_run systemctl daemon-reload
 # warm up, then alternate; each sample is one full command, in ns
 harness_sh '
         img=127.0.0.1:5000/bench/busybox:latest
-        b() { berthctl run --rm "$img" /bin/true; }
+        # both without a network, as podman is run: bench/network.sh times the bridge
+        b() { berthctl run --rm --network none "$img" /bin/true; }
+        bb() { berthctl run --rm "$img" /bin/true; }
         p() { podman run --rm --network none --ulimit host "$1" /bin/true; }
         t() { s=$(date +%s%N); "$@" >/dev/null; e=$(date +%s%N); echo "$((e - s))"; }
         b || { echo "berthctl run failed" >&2; exit 1; }
         for i in $(seq "$2"); do
                 echo "berth $(t b)"
+                echo "bridge $(t bb)"
                 [ "$3" = 0 ] || echo "podman $(t p "$1")"
                 echo "scope $(t systemd-run --quiet --scope /bin/true)"
                 echo "oneshot $(t systemctl start bench-true.service)"
-                echo "runtime $(t '"$HARNESS_BERTH_RUNTIME"' run --rm --image "$img" -- /bin/true)"
+                echo "runtime $(t '"$HARNESS_BERTH_RUNTIME"' run --rm --network none --image "$img" -- /bin/true)"
                 echo "true $(t /bin/true)"
         done' "$podman_image" "$rounds" "$podman_ok" >"$work/samples"
 
@@ -77,13 +80,14 @@ median() { grep "^$1 " "$work/samples" | awk '{print $2}' | sort -n | awk '{a[NR
 b=$(median berth)
 if [ "$podman_ok" = 1 ]; then p=$(median podman); else p=213000000; fi
 awk -v b="$b" -v p="$p" -v n="$rounds" -v ok="$podman_ok" -v sc="$(median scope)" \
-        -v os="$(median oneshot)" -v rt="$(median runtime)" -v tr="$(median true)" 'BEGIN {
+        -v os="$(median oneshot)" -v rt="$(median runtime)" -v tr="$(median true)" -v bb="$(median bridge)" 'BEGIN {
         printf "rounds:              %d, taking turns\n", n
-        printf "berthctl run --rm:   %.1f ms (median)\n", b / 1e6
+        printf "berthctl run --rm:   %.1f ms (median, --network none as podman)\n", b / 1e6
         printf "podman run --rm:     %.1f ms (%s)\n", p / 1e6, ok ? "median" : "reference"
         printf "ratio:               %.3f x podman (budget 0.05)\n", b / p
         printf "floors, same turns:\n"
         printf "  systemd-run --scope /bin/true:      %.1f ms\n", sc / 1e6
+        printf "  berthctl run --rm, default bridge:  %.1f ms\n", bb / 1e6
         printf "  systemctl start (oneshot true):     %.1f ms\n", os / 1e6
         printf "  berth-runtime run --rm (no scope):  %.1f ms\n", rt / 1e6
         printf "  /bin/true:                          %.1f ms\n", tr / 1e6
