@@ -43,15 +43,19 @@ static int parse_config(NetworkContext *ctx, const char *path, const char *text)
 {
         _cleanup_free_ char *copy = strdup(text);
         bool in_network = false;
-        char *save = NULL;
+        char *next;
         unsigned line = 0;
         int r;
 
         if (!copy)
                 return -ENOMEM;
-        for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        /* line by line, blank ones included, so errors can name the line */
+        for (char *l = copy; l; l = next) {
                 char *eq, *key, *value;
 
+                next = strchr(l, '\n');
+                if (next)
+                        *next++ = 0;
                 line++;
                 l = strip(l);
                 if (l[0] == 0 || l[0] == '#' || l[0] == ';')
@@ -64,8 +68,8 @@ static int parse_config(NetworkContext *ctx, const char *path, const char *text)
                         continue;
                 eq = strchr(l, '=');
                 if (!eq)
-                        return log_error_errno(EINVAL, "%s: [Network] line \"%s\" is not KEY=VALUE",
-                                               path, l);
+                        return log_error_errno(
+                            EINVAL, "%s:%u: [Network] line \"%s\" is not KEY=VALUE", path, line, l);
                 *eq = 0;
                 key = strip(l);
                 value = strip(eq + 1);
@@ -74,16 +78,17 @@ static int parse_config(NetworkContext *ctx, const char *path, const char *text)
 
                         if (ipv4_subnet_parse(value, &s) < 0 || s.prefixlen > 30)
                                 return log_error_errno(EINVAL,
-                                                       "%s: invalid DefaultSubnet=%s: expected an "
-                                                       "IPv4 network A.B.C.D/N with N <= 30",
-                                                       path, value);
+                                                       "%s:%u: invalid DefaultSubnet=%s: expected "
+                                                       "an IPv4 network A.B.C.D/N with N <= 30",
+                                                       path, line, value);
                         r = set_str(&ctx->default_subnet, value);
                 } else if (streq(key, "DefaultInterface")) {
                         if (!interface_name_is_valid(value))
                                 return log_error_errno(EINVAL,
-                                                       "%s: invalid DefaultInterface=%s: expected "
-                                                       "1-15 characters of [A-Za-z0-9_.-]",
-                                                       path, value);
+                                                       "%s:%u: invalid DefaultInterface=%s: "
+                                                       "expected 1-15 characters of "
+                                                       "[A-Za-z0-9_.-]",
+                                                       path, line, value);
                         r = set_str(&ctx->default_interface, value);
                 } else
                         r = 0;

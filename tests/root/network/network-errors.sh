@@ -36,6 +36,10 @@ expect_error "AddHost" "!0" "AddHost=nocolon" -- attach --container bad --pid "$
 expect_error "DNSSearch" "!0" "DNSSearch=a b" -- attach --container bad --pid "$ctr" --dns-search "a b"
 expect_error "unknown network" "!0" "Network=nosuch" -- attach --container bad --pid "$ctr" --network nosuch
 expect_error "bad container name" "!0" "../evil" -- attach --container ../evil --pid "$ctr"
+# berth.conf: the error names the file, the line (blank lines count) and the key
+printf '[Network]\n\n# comment\nDefaultSubnet=10.0.0.0/31\n' >"$T/berth.conf"
+expect_error "berth.conf" "!0" "$T/berth.conf:4: invalid DefaultSubnet=10.0.0.0/31" -- \
+        --config "$T/berth.conf" attach --container bad --pid "$ctr"
 
 # A host port some process listens on.
 busybox nc -l -p 18085 </dev/null >/dev/null 2>&1 &
