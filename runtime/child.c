@@ -106,6 +106,28 @@ static int read_full(int fd, void *buf, size_t size)
         return 0;
 }
 
+/* Whether a mount of c already targets path; destinations compare with
+ * repeated and trailing slashes ignored. */
+static bool mounted_at(const Container *c, const char *path)
+{
+        for (size_t i = 0; i < c->n_mounts; i++) {
+                const char *a = c->mounts[i].destination, *b = path;
+
+                for (;;) {
+                        while (a[0] == '/' && (a[1] == '/' || a[1] == 0))
+                                a++;
+                        while (b[0] == '/' && (b[1] == '/' || b[1] == 0))
+                                b++;
+                        if (*a != *b)
+                                break;
+                        if (*a == 0)
+                                return true;
+                        a++, b++;
+                }
+        }
+        return false;
+}
+
 /* --network bridge|NAME: waits until the parent has attached our network
  * namespace, then binds its /etc files over the image's (Docker does the
  * same, so the files stay current as peers come and go). */
@@ -136,7 +158,8 @@ static int net_receive(Container *c, SpawnContext *ctx)
                                .flags = MS_NOSUID | MS_NODEV | MS_NOEXEC};
                 if (p >= buf + len)
                         return log_error_errno(EINVAL, "bad network message from the runtime");
-                if (container_add_mount(c, &m) < 0)
+                /* As with Docker, a volume the user put there wins. */
+                if (!mounted_at(c, m.destination) && container_add_mount(c, &m) < 0)
                         return log_oom();
                 p += strlen(p) + 1;
         }

@@ -123,6 +123,14 @@ after=$(links | grep -v '^berth' || true)
 check_eq "$after" "$(echo "$links_before" | grep -v '^berth' || true)" "links after a foreground run"
 [ -z "$(ls "$NETRUN/containers" 2>/dev/null || true)" ] || fail "records left: $(ls "$NETRUN/containers")"
 
+# a volume on one of the network's /etc files wins over it, as with Docker;
+# the others still come from the network
+echo "nameserver 192.0.2.99" >"$TMP/my-resolv.conf"
+out=$(net_ct vol --network bridge --volume "$TMP/my-resolv.conf:/etc//resolv.conf:ro" -- \
+        /bin/busybox sh -c 'cat /etc/resolv.conf; cat /etc/hostname')
+check_contains "$out" "nameserver 192.0.2.99" "a user volume on /etc/resolv.conf"
+check_contains "$out" "vol" "the network's /etc/hostname beside a user volume"
+
 # cleanup of a container that never had a network does not set anything up
 "$RUNTIME" cleanup --name none1 --store "$STORE" --network-run-dir "$TMP/never" --upper "$TMP/layer-none1"
 [ ! -e "$TMP/never" ] || fail "cleanup created the network run dir"
