@@ -159,6 +159,11 @@ int verb_exec(Ctl *ctl, int argc, char **argv)
                        r;
         snprintf(pid_s, sizeof(pid_s), "%d", (int)pid);
         r = extend2(&args, "--pid", pid_s);
+        /* lets the runtime find the seccomp profile the container runs with */
+        if (r >= 0 && container_name_is_valid(argv[optind]))
+                r = extend2(&args, "--name", argv[optind]);
+        if (r >= 0 && getenv("BERTH_STATE_DIR"))
+                r = extend2(&args, "--store", getenv("BERTH_STATE_DIR"));
         if (r >= 0 && tty)
                 r = strv_extend(&args, "--tty");
         if (r >= 0)

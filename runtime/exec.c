@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 
 #include "child-steps.h"
 #include "console.h"
+#include "fileio.h"
 #include "handoff.h"
 #include "log.h"
 #include "parse-util.h"
@@ -169,17 +171,45 @@ static _noreturn_ void exec_child(InitInfo *info, int cwd_fd, char **argv, Secco
         _exit(errno == ENOENT ? 127 : 126);
 }
 
+/* The init's filter: the profile `run` noted beside the container's layers
+ * (a custom SeccompProfile=), else Docker's default. */
+static int exec_seccomp(const char *name, const char *store, const char *upper, uint64_t caps,
+                        SeccompProgram **ret)
+{
+        _cleanup_free_ char *note = NULL, *profile = NULL;
+        int r;
+
+        if (upper)
+                r = asprintf(&note, "%s/seccomp-profile", upper);
+        else if (name)
+                r = asprintf(&note, "%s/containers/%s/seccomp-profile", store, name);
+        else
+                r = 0;
+        if (r < 0)
+                return log_oom();
+        r = note ? read_full_file(note, PATH_MAX, &profile, NULL) : -ENOENT;
+        if (r < 0 && r != -ENOENT)
+                return log_error_errno(r, "read %s", note);
+        if (r >= 0) {
+                r = seccomp_program_from_file(profile, caps, ret);
+                return r < 0 ? log_error_errno(r, "load seccomp profile %s", profile) : 0;
+        }
+        r = seccomp_program_default(caps, ret);
+        return r < 0 ? log_error_errno(r, "load the default seccomp profile") : 0;
+}
+
 int verb_exec(int argc, char **argv)
 {
         static const struct option options[] = {
-            {"help", no_argument, NULL, 'h'},      {"name", required_argument, NULL, 'n'},
-            {"pid", required_argument, NULL, 'p'}, {"env", required_argument, NULL, 'e'},
-            {"tty", no_argument, NULL, 't'},       {}};
+            {"help", no_argument, NULL, 'h'},        {"name", required_argument, NULL, 'n'},
+            {"pid", required_argument, NULL, 'p'},   {"env", required_argument, NULL, 'e'},
+            {"tty", no_argument, NULL, 't'},         {"store", required_argument, NULL, 's'},
+            {"upper", required_argument, NULL, 'u'}, {}};
         _cleanup_(seccomp_program_freep) SeccompProgram *seccomp = NULL;
         _cleanup_close_ int pidfd = -EBADF, cwd_fd = -EBADF, master = -EBADF;
         _cleanup_strv_free_ char **extra_env = NULL;
         bool tty = false;
-        const char *pid_s = getenv("MAINPID");
+        const char *pid_s = getenv("MAINPID"), *name = NULL, *store = BERTH_STATEDIR, *upper = NULL;
         InitInfo info = {};
         char path[64];
         uint32_t pid;
@@ -191,10 +221,12 @@ int verb_exec(int argc, char **argv)
         while ((opt = getopt_long(argc, argv, "+he:t", options, NULL)) >= 0)
                 switch (opt) {
                 case 'h':
-                        printf("Usage: berth-runtime exec [--name NAME] [--pid PID] [--env K=V] "
-                               "[--tty] -- COMMAND [ARG...]\n\nRuns COMMAND in the container "
-                               "whose init is PID (default: $MAINPID, as systemd sets it for "
-                               "ExecReload=).\n");
+                        printf(
+                            "Usage: berth-runtime exec [--name NAME [--store DIR | --upper DIR]] "
+                            "[--pid PID] [--env K=V] [--tty] -- COMMAND [ARG...]\n\nRuns "
+                            "COMMAND in the container whose init is PID (default: $MAINPID, "
+                            "as systemd sets it for ExecReload=). With --name, a custom "
+                            "seccomp profile the container was started with applies.\n");
                         return 0;
                 case 'e':
                         if (optarg[0] == '=' || !strchr(optarg, '=')) {
@@ -212,6 +244,13 @@ int verb_exec(int argc, char **argv)
                                 log_error("--name %s: not a valid container name", optarg);
                                 return 2;
                         }
+                        name = optarg;
+                        break;
+                case 's':
+                        store = optarg;
+                        break;
+                case 'u':
+                        upper = optarg;
                         break;
                 case 'p':
                         pid_s = optarg;
@@ -242,11 +281,9 @@ int verb_exec(int argc, char **argv)
         if (r < 0)
                 goto out;
         if (info.seccomp) {
-                r = seccomp_program_default(info.cap_bnd, &seccomp);
-                if (r < 0) {
-                        log_error_errno(r, "load the default seccomp profile");
+                r = exec_seccomp(name, store, upper, info.cap_bnd, &seccomp);
+                if (r < 0)
                         goto out;
-                }
         }
         snprintf(path, sizeof(path), "/proc/%u/cwd", pid);
         cwd_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

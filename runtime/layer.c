@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,21 +24,41 @@ static int remove_subdir(const char *layer_dir, const char *sub)
         return r < 0 ? log_error_errno(r, "remove %s", p) : 0;
 }
 
-/* While this file exists, the store refuses to remove the image and keeps
- * its layers (store_image_find_user). Not fsync'ed: after a crash a lost
- * file only loses that protection, which the next start restores. */
-static int layer_dir_write_image_id(Container *c)
+/* Small notes beside the container's layers, for other berth programs:
+ * "image-id" keeps the store from removing the image (store_image_find_user),
+ * "seccomp-profile" lets exec apply the init's profile. The container cannot
+ * reach them. Not fsync'ed: after a crash a lost note only loses what the
+ * next start writes again. */
+static int layer_dir_write_note(Container *c, const char *name, const char *text)
 {
         _cleanup_free_ char *p = NULL;
         _cleanup_close_ int fd = -EBADF;
-        size_t n = strlen(c->image_id);
+        size_t n = strlen(text);
 
-        if (asprintf(&p, "%s/image-id", c->layer_dir) < 0)
+        if (asprintf(&p, "%s/%s", c->layer_dir, name) < 0)
                 return log_oom();
         fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0 || write(fd, c->image_id, n) != (ssize_t)n)
+        if (fd < 0 || write(fd, text, n) != (ssize_t)n)
                 return log_error_errno(fd < 0 ? errno : EIO, "write %s", p);
         return 0;
+}
+
+static int layer_dir_write_notes(Container *c)
+{
+        _cleanup_free_ char *profile = NULL;
+        int r;
+
+        if (c->image_id) {
+                r = layer_dir_write_note(c, "image-id", c->image_id);
+                if (r < 0)
+                        return r;
+        }
+        if (c->seccomp_mode != SECCOMP_MODE_FILE)
+                return 0;
+        profile = realpath(c->seccomp_file, NULL);
+        if (!profile)
+                return log_error_errno(errno, "resolve the seccomp profile %s", c->seccomp_file);
+        return layer_dir_write_note(c, "seccomp-profile", profile);
 }
 
 int layer_dir_prepare(Container *c, char **ret_target)
@@ -72,7 +93,7 @@ int layer_dir_prepare(Container *c, char **ret_target)
                 if (i == ELEMENTSOF(subdirs) - 1)
                         *ret_target = TAKE_PTR(p);
         }
-        return c->image_id ? layer_dir_write_image_id(c) : 0;
+        return layer_dir_write_notes(c);
 }
 
 void layer_dir_undo(Container *c)

@@ -60,4 +60,26 @@ check_eq "$rc" 5 "exec: exit status"
 check_eq "$rc2" 1 "exec refuses a process that is not a container init"
 kill -KILL "$init"
 wait $pid || true
+
+# exec --name applies the custom seccomp profile the container runs with,
+# not Docker's default (which allows mkdir)
+cat >"$TMP/no-mkdir.json" <<'EOF2'
+{"defaultAction": "SCMP_ACT_ALLOW",
+ "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}
+EOF2
+"$RUNTIME" run --rootfs "$ROOTFS" --upper "$TMP/layer6" --name fg6 \
+        --seccomp-profile "$TMP/no-mkdir.json" -- /bin/sleep 30 &
+pid=$!
+for i in $(seq 50); do init=$(pgrep -P $pid) && break; sleep 0.1; done
+set +e
+"$RUNTIME" exec --name fg6 --upper "$TMP/layer6" --pid "$init" -- /bin/busybox mkdir /d1 2>"$TMP/err"
+rc=$?
+"$RUNTIME" exec --pid "$init" -- /bin/busybox mkdir /d2
+rc2=$?
+set -e
+kill -KILL "$init"
+wait $pid || true
+check_eq "$rc" 1 "exec --name: the container's own profile denies mkdir"
+check_contains "$(cat "$TMP/err")" "Operation not permitted" "exec --name: mkdir fails with EPERM"
+check_eq "$rc2" 0 "exec without --name: the default profile allows mkdir"
 echo PASS
