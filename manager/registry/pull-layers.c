@@ -88,6 +88,24 @@ static void drop_writer(LayerJob *job)
  * layer is in the store by now (committed by another process) and there is
  * nothing left to download, or another process is writing it right now
  * (-EAGAIN: the transfer set asks again shortly). */
+/* A pull keeps its layers' locks until all its layers are in. Two pulls in
+ * different processes that share layers would wait on each other if each
+ * held one the other needs; so locks are taken in diff_id order, and a pull
+ * waits on a lock only while every lock it holds sorts before it. */
+static bool earlier_layer_unopened(const LayerJob *job)
+{
+        const LayerRun *run = job->run;
+
+        for (size_t i = 0; i < run->n_jobs; i++) {
+                const LayerJob *o = &run->jobs[i];
+
+                if (o != job && o->claimed && !o->writer && o->state == LAYER_WAITING &&
+                    strcmp(o->diff_id, job->diff_id) < 0)
+                        return true;
+        }
+        return false;
+}
+
 static int sink_open(void *userdata)
 {
         LayerJob *job = userdata;
@@ -97,6 +115,10 @@ static int sink_open(void *userdata)
 
         drop_writer(job);
         job->done = 0;
+        if (earlier_layer_unopened(job)) {
+                job->state = LAYER_WAITING;
+                return -EAGAIN;
+        }
         /* The writer's extraction thread takes no signals: those stay with
          * the caller, whose handler may call pull_context_cancel(). */
         sigfillset(&all);
@@ -298,12 +320,18 @@ static int claim_layers(LayerRun *run)
         return r;
 }
 
+static int job_compare(const void *a, const void *b)
+{
+        return strcmp((*(LayerJob *const *)a)->diff_id, (*(LayerJob *const *)b)->diff_id);
+}
+
 int pull_layers(PullContext *p, Store *s, RegistryClient *client, const char *reference,
                 const Descriptor *layers, char **diff_ids, size_t n, unsigned max_parallel,
                 PullProgressFn cb, void *userdata)
 {
         _cleanup_free_ LayerJob *jobs = calloc(n ?: 1, sizeof(LayerJob));
         _cleanup_free_ LayerProgress *lp = calloc(n ?: 1, sizeof(LayerProgress));
+        _cleanup_free_ LayerJob **order = calloc(n ?: 1, sizeof(LayerJob *));
         _cleanup_(transfer_set_freep) TransferSet *transfers = NULL;
         LayerRun run = {.p = p,
                         .store = s,
@@ -315,7 +343,7 @@ int pull_layers(PullContext *p, Store *s, RegistryClient *client, const char *re
                         .userdata = userdata};
         int r;
 
-        if (!jobs || !lp)
+        if (!jobs || !lp || !order)
                 return -ENOMEM;
         r = transfer_set_new(client, max_parallel ?: 3, &transfers);
         if (r < 0)
@@ -334,10 +362,14 @@ int pull_layers(PullContext *p, Store *s, RegistryClient *client, const char *re
                              .max = layers[i].size},
                 };
         r = claim_layers(&run);
+        /* in diff_id order, so that one pass opens them in lock order */
+        for (size_t i = 0; i < n; i++)
+                order[i] = &jobs[i];
+        qsort(order, n, sizeof(order[0]), job_compare);
         for (size_t i = 0; i < n && r >= 0; i++)
-                if (jobs[i].claimed)
-                        r = transfer_set_add(transfers, "blobs", jobs[i].desc->digest,
-                                             &jobs[i].sink, &jobs[i]);
+                if (order[i]->claimed)
+                        r = transfer_set_add(transfers, "blobs", order[i]->desc->digest,
+                                             &order[i]->sink, order[i]);
         if (r >= 0) {
                 r = transfer_set_run(transfers, layer_done, report_tick, PROGRESS_INTERVAL_MS,
                                      &run);

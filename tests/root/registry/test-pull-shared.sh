@@ -29,13 +29,28 @@ n=$(grep -c "GET /v2/test/multi[-a-z]*/blobs/$base" "$REGISTRY_DIR/registry.log"
 [ "$n" = 1 ] || fail "shared layer downloaded $n times"
 store_check_clean
 
-# across processes, into a second store
-STORE=$REGISTRY_DIR/store2
-pull_bg "$REGISTRY_DIR/a" --insecure "$REGISTRY" "$REGISTRY/test/multi:latest"
-a=$PULL_PID
-pull_bg "$REGISTRY_DIR/b" --insecure "$REGISTRY" "$REGISTRY/test/multi-copy:latest"
-b=$PULL_PID
-wait $a || { cat "$REGISTRY_DIR/a"; fail "first concurrent pull"; }
-wait $b || { cat "$REGISTRY_DIR/b"; fail "second concurrent pull"; }
-store_check_clean
+# alive and not a zombie waiting for wait
+running() { [ -r "/proc/$1/stat" ] && [ "$(cut -d')' -f2 "/proc/$1/stat" | cut -c2)" != Z ]; }
+
+# across processes, into fresh stores, several times: each pull holds its
+# layers' locks until all its layers are in, so a wrong lock order makes the
+# two wait on each other (the timeout catches the hang)
+for i in 1 2 3 4 5; do
+        STORE=$REGISTRY_DIR/store-x$i
+        pull_bg "$REGISTRY_DIR/a" --insecure "$REGISTRY" "$REGISTRY/test/multi:latest"
+        a=$PULL_PID
+        pull_bg "$REGISTRY_DIR/b" --insecure "$REGISTRY" "$REGISTRY/test/multi-copy:latest"
+        b=$PULL_PID
+        for _ in $(seq 300); do
+                running $a || running $b || break
+                sleep 0.1
+        done
+        if running $a || running $b; then
+                kill $a $b 2>/dev/null || true
+                fail "round $i: two pulls sharing layers in two processes hang"
+        fi
+        wait $a || { cat "$REGISTRY_DIR/a"; fail "round $i: first concurrent pull"; }
+        wait $b || { cat "$REGISTRY_DIR/b"; fail "round $i: second concurrent pull"; }
+        store_check_clean
+done
 echo ok
