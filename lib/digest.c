@@ -4,7 +4,6 @@
  * were three quarters of a container start's CPU time. Same assembly. */
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <errno.h>
-#include <openssl/crypto.h>
 #include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,11 +15,6 @@
 struct Sha256 {
         SHA256_CTX ctx;
 };
-
-void digest_skip_openssl_config(void)
-{
-        (void)OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
-}
 
 int sha256_new(Sha256 **ret)
 {

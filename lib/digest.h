@@ -9,11 +9,6 @@
 
 typedef struct Sha256 Sha256;
 
-/* For programs that never speak TLS (berth-runtime): OpenSSL then skips
- * reading and parsing openssl.cnf on its first use, a cost paid on every
- * container start otherwise. Call before any other digest function. */
-void digest_skip_openssl_config(void);
-
 int sha256_new(Sha256 **ret);
 void sha256_update(Sha256 *h, const void *data, size_t len);
 /* Writes "sha256:<hex>" into out and resets nothing: the context is spent. */
