@@ -94,7 +94,8 @@ demo_show() {
         inside systemctl status --no-pager --lines=5 "$pull" || true
         inside berthctl images
         say "no berth process is left; the container's output is in the journal"
-        harness_wait 30 sh -c "! systemctl is-active --quiet $UNIT.service" || true
+        # an explicit end state: a failing systemctl call is not "the container ended"
+        harness_wait 30 sh -c "case \$(systemctl show -p ActiveState --value $UNIT.service) in inactive | failed) ;; *) exit 1 ;; esac" || true
         harness_run journalctl --sync
         inside journalctl --no-pager -u "$UNIT.service"
 }
