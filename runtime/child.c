@@ -272,14 +272,17 @@ static int setup_process(Container *c)
  * switch; only the init can open its devpts instance's ptmx. */
 static int setup_console(Container *c, SpawnContext *ctx)
 {
+        struct winsize size = {.ws_row = c->tty_rows, .ws_col = c->tty_cols};
         _cleanup_close_ int master = -EBADF;
         int r;
 
         r = console_open_master(&master);
         if (r >= 0)
-                r = console_attach_slave(master, c->uid);
+                r = console_attach_slave(master, c->uid, c->tty_rows || c->tty_cols ? &size : NULL);
         if (r >= 0)
-                r = console_send(ctx->console_fd, master);
+                r = console_mount_dev_console(master);
+        if (r >= 0)
+                r = console_send(ctx->console_fd, master, c->console_socket ?: "the runtime");
         ctx->console_fd = safe_close(ctx->console_fd);
         return r;
 }
