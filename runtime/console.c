@@ -40,14 +40,14 @@ int console_open_master(int *ret_master)
         return 0;
 }
 
-int console_attach_slave(int master, uid_t uid, const struct winsize *size)
+int console_open_slave(int master, uid_t uid, const struct winsize *size, int *ret_slave)
 {
+        _cleanup_close_ int slave = -EBADF;
         struct winsize ws;
-        int slave;
 
         /* TIOCGPTPEER opens the peer of this very master without a path
          * lookup, so no /dev/pts/N of another instance can be substituted. */
-        slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+        slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (slave < 0)
                 return log_error_errno(errno, "open the pty's terminal side");
         if (size)
@@ -57,20 +57,31 @@ int console_attach_slave(int master, uid_t uid, const struct winsize *size)
                 (void)ioctl(slave, TIOCSWINSZ, &ws);
         /* the command owns its terminal, as after a login (mesg, chmod) */
         if (uid != 0 && fchown(slave, uid, (gid_t)-1) < 0)
-                goto fail;
+                return log_error_errno(errno, "give the pty to uid %u", (unsigned)uid);
         if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
-                goto fail;
+                return log_error_errno(errno, "make the pty the controlling terminal");
+        *ret_slave = TAKE_FD(slave);
+        return 0;
+}
+
+int console_take_stdio(int slave, int *ret_saved_stderr)
+{
+        _cleanup_close_ int saved = -EBADF;
+
+        if (ret_saved_stderr) {
+                saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+                if (saved < 0)
+                        return log_error_errno(errno, "keep stderr");
+        }
+        /* stderr last: a failure before it is still reported there */
         for (int fd = 0; fd < 3; fd++)
                 if (dup2(slave, fd) < 0)
-                        goto fail;
+                        return log_error_errno(errno, "put the pty on fd %d", fd);
         if (slave > 2)
                 close(slave);
+        if (ret_saved_stderr)
+                *ret_saved_stderr = TAKE_FD(saved);
         return 0;
-fail:
-        log_error_errno(errno, "make the pty the controlling terminal");
-        if (slave > 2)
-                close(slave);
-        return -errno;
 }
 
 static int pty_name(int master, char *buf, size_t size)

@@ -13,11 +13,15 @@
 /* Opens and unlocks /dev/pts/ptmx of the mount namespace we are in. */
 int console_open_master(int *ret_master);
 /* In the process that becomes the container command (before the uid
- * switch): opens the master's peer, gives it size (OCI process.consoleSize)
- * or, when NULL, the size of our current terminal (if stdin/stdout is one),
- * and uid as owner, starts a new session with it as controlling terminal
- * and puts it on stdin/stdout/stderr. */
-int console_attach_slave(int master, uid_t uid, const struct winsize *size);
+ * switch): opens the master's peer (close-on-exec), gives it size (OCI
+ * process.consoleSize) or, when NULL, the size of our current terminal (if
+ * stdin/stdout is one), and uid as owner, and starts a new session with it
+ * as controlling terminal. */
+int console_open_slave(int master, uid_t uid, const struct winsize *size, int *ret_slave);
+/* Puts the slave on stdin/stdout/stderr and closes it. Messages go to the
+ * terminal from then on; ret_saved_stderr (or NULL) gets a close-on-exec
+ * copy of the stderr we had, for a message after a failed exec. */
+int console_take_stdio(int slave, int *ret_saved_stderr);
 /* The container init's terminal is also its /dev/console (a bind mount of
  * the pty over an empty file), as runc and crun set it up. */
 int console_mount_dev_console(int master);

@@ -11,6 +11,8 @@ RECV="$PYTHON $SOURCE_DIR/tests/lib/console-receiver.py"
 DRIVE="$PYTHON $SOURCE_DIR/tests/lib/pty-drive.py"
 R=$TMP/state
 oci() { "$RUNTIME" --root "$R" "$@"; }
+# a failed check must not leave a created init behind (it holds our stdout)
+trap 'rc=$?; for d in "$R"/*/; do [ -d "$d" ] && oci delete --force "$(basename "$d")" || true; done; (exit $rc); cleanup' EXIT INT TERM
 
 # mkbundle DIR TERMINAL CONSOLESIZE-JSON ARG...: a bundle with tty and stty
 mkbundle() {
@@ -153,6 +155,27 @@ json.dump(c, open(sys.argv[1], "w"))
 PY
 expect_error e10 "$TMP/b7" "open /dev/pts/ptmx: No such file or directory" \
         --socket "$TMP/s12" -- "$RUNTIME" --root "$R" create --console-socket "$TMP/s12" --bundle "$TMP/b7" e10
+# a failure in the init after the pty is made (no such command in PATH):
+# the message still reaches the runtime's stderr, not only the terminal
+mkbundle "$TMP/b8" true '' nonexistent-cmd
+$PYTHON - "$TMP/s13" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(1)
+c, _ = s.accept()
+c.recvmsg(64, 64)
+PY
+listener=$!
+for i in $(seq 100); do [ -S "$TMP/s13" ] && break; sleep 0.1; done
+set +e
+"$RUNTIME" --root "$R" create --console-socket "$TMP/s13" --bundle "$TMP/b8" e11 2>"$TMP/err"
+rc=$?
+set -e
+wait $listener
+check_eq "$rc" 1 "e11: exit status"
+check_contains "$(cat "$TMP/err")" "find executable nonexistent-cmd" "e11: the error on the runtime's stderr"
+nothing_left e11 "$TMP/b8"
 
 # the option belongs to create and run only
 set +e
