@@ -30,6 +30,12 @@ json.dump(c, open(path, "w"))
 PY
 }
 
+# check_line TEXT LINE WHAT: TEXT (a terminal's, with CRLF) has the line LINE
+check_line() {
+        lines=$(printf '%s\n' "$1" | tr -d '\r')
+        printf '%s\n' "$lines" | grep -qxF -- "$2" || fail "$3: line '$2' not in: $1"
+}
+
 # nothing_left ID BUNDLE: no state dir and no mount below the bundle
 nothing_left() {
         [ ! -e "$R/$1" ] || fail "$1: state dir left behind"
@@ -55,13 +61,11 @@ echo "$out"
 check_eq "$rc" 7 "exit status of the container"
 check_contains "$out" "console-receiver: terminal /dev/pts/0" "the pty's name sent with the fd"
 check_contains "$out" '"status": "created"' "state between create and start"
-check_contains "$out" "
-/dev/pts/0" "tty inside: the container's devpts instance"
-check_contains "$out" "30 90" "stty size: process.consoleSize"
+check_line "$out" "/dev/pts/0" "tty inside: the container's devpts instance"
+check_line "$out" "30 90" "stty size: process.consoleSize"
 check_contains "$out" "stdio-is-tty" "stdin and stdout are the pty"
 check_contains "$out" "136,   0" "/dev/console is the pty"
-check_contains "$out" "
-hello there" "typed input echoed by the terminal"
+check_line "$out" "hello there" "typed input echoed by the terminal"
 check_contains "$out" "got:hello there" "typed input reaches read"
 check_contains "$(oci state c1)" '"status": "stopped"' "state after the exit"
 oci delete c1
@@ -98,8 +102,8 @@ rc=$?
 set -e
 echo "$out"
 check_eq "$rc" 3 "relayed run: exit status"
-check_contains "$out" "/dev/pts/0" "relayed run: the container's pty"
-check_contains "$out" "20 60" "relayed run: the terminal's size"
+check_line "$out" "/dev/pts/0" "relayed run: the container's pty"
+check_line "$out" "20 60" "relayed run: the terminal's size"
 check_contains "$out" "got:abc" "relayed run: typed input"
 check_contains "$out" "pty-drive: terminal restored" "relayed run: terminal restored"
 nothing_left c3 "$TMP/b3"
