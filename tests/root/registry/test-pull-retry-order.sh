@@ -16,7 +16,7 @@ mkdir -p "$ctl"
 python3 "$SOURCE_DIR/tests/lib/scripted_registry.py" --port "$port" --image two \
         --fail-once --control "$ctl" --log "$REGISTRY_DIR/stub.log" &
 stub=$!
-EXTRA_CLEANUP+=("kill $stub; wait $stub")
+EXTRA_CLEANUP+=("kill $stub 2>/dev/null; wait $stub 2>/dev/null")
 registry_wait_port "$port" "$stub" || fail "stub registry did not start"
 H=127.0.0.1:$port
 lock=$(cat "$ctl/layer")
