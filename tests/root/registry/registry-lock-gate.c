@@ -12,9 +12,12 @@
  * race. MODE:
  *   again        opens of a file COMMAND has opened before (a lock taken
  *                again, as a retry that drops its lock would)
- *   after-first  every open but COMMAND's first one
+ *   after-first  every open but COMMAND's first one; such an open also
+ *                goes on once another process has opened COMMAND's first
+ *                lock twice meanwhile: it waits for that lock, and had it
+ *                wanted this one too, it would have tried it by then
  * Every open is logged to LOG: "cmd NAME", "other PID NAME", and for a held
- * one "held NAME other|timeout MS". Exits with COMMAND's status. */
+ * one "held NAME other|waiting|timeout MS". Exits with COMMAND's status. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -42,6 +45,7 @@ typedef struct Pending {
         dev_t dev;
         ino_t ino;
         uint64_t since, deadline;
+        unsigned first_tries; /* opens of COMMAND's first lock by others since */
 } Pending;
 
 typedef struct Gate {
@@ -52,6 +56,7 @@ typedef struct Gate {
         unsigned wait_ms;
         char names[MAX_NAMES][NAME_MAX + 1];
         size_t n_names, n_opens;
+        char first[NAME_MAX + 1]; /* COMMAND's first lock */
         Pending pending[MAX_PENDING];
         size_t n_pending;
 } Gate;
@@ -123,10 +128,15 @@ static void on_event(Gate *g, const struct fanotify_event_metadata *m)
         name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
         if (m->pid != g->child) {
                 fprintf(g->log, "other %d %s\n", (int)m->pid, name);
+                if (strcmp(name, g->first) == 0)
+                        for (size_t i = 0; i < g->n_pending; i++)
+                                g->pending[i].first_tries++;
                 allow(g, m->fd);
                 return;
         }
         fprintf(g->log, "cmd %s\n", name);
+        if (g->n_opens == 0)
+                snprintf(g->first, sizeof(g->first), "%.*s", NAME_MAX, name);
         hold = g->again ? seen_before(g, name) : g->n_opens > 0;
         g->n_opens++;
         if (!hold || g->n_pending == MAX_PENDING || fstat(m->fd, &st) < 0) {
@@ -153,12 +163,16 @@ static void release_due(Gate *g, bool force)
         for (size_t i = 0; i < g->n_pending;) {
                 Pending *p = &g->pending[i];
                 bool other = held_by_other(g, p->dev, p->ino);
+                bool waiting = !g->again && p->first_tries >= 2;
 
-                if (!other && !force && now < p->deadline) {
+                if (!other && !waiting && !force && now < p->deadline) {
                         i++;
                         continue;
                 }
-                fprintf(g->log, "held %s %s %llu\n", p->name, other ? "other" : "timeout",
+                fprintf(g->log, "held %s %s %llu\n", p->name,
+                        other     ? "other"
+                        : waiting ? "waiting"
+                                  : "timeout",
                         (unsigned long long)(now - p->since));
                 allow(g, p->fd);
                 *p = g->pending[--g->n_pending];
