@@ -33,10 +33,11 @@ import os
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import registry_images as ri  # noqa: E402
+from stub_http import RegistryHandler  # noqa: E402
 
 PAYLOAD = 4 << 20
 HEAD = 64 << 10
@@ -97,25 +98,7 @@ class State:
 
 
 def make_handler(st):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *a):
-            pass
-
-        def reply(self, status, body=b"", ctype="application/octet-stream", headers=()):
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            for k, v in headers:
-                self.send_header(k, v)
-            self.end_headers()
-            self.wfile.write(body)
-
-        def error(self, status, code, headers=()):
-            body = json.dumps({"errors": [{"code": code, "message": "test"}]}).encode()
-            self.reply(status, body, "application/json", headers)
-
+    class Handler(RegistryHandler):
         def do_GET(self):
             try:
                 self.route()

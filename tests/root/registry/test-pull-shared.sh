@@ -30,9 +30,6 @@ n=$(grep -c "GET /v2/test/multi[-a-z]*/blobs/$base" "$REGISTRY_DIR/registry.log"
 [ "$n" = 1 ] || fail "shared layer downloaded $n times"
 store_check_clean
 
-# alive and not a zombie waiting for wait
-running() { [ -r "/proc/$1/stat" ] && [ "$(cut -d')' -f2 "/proc/$1/stat" 2>/dev/null | cut -c2)" != Z ]; }
-
 # Across processes, into a fresh store. Each pull holds its layers' locks
 # until all its layers are in, so two pulls that take them in different
 # orders can each get one the other needs and wait forever. That race is
@@ -41,42 +38,17 @@ running() { [ -r "/proc/$1/stat" ] && [ "$(cut -d')' -f2 "/proc/$1/stat" 2>/dev/
 # lock (then the first one's try fails, as if it had lost the race) or has
 # tried the first pull's first lock twice (it waits for it and did not go for
 # this one meanwhile). A pull taking locks out of order hangs here every time.
-GATE=$BUILD_DIR/tests/root/registry/registry-lock-gate
 STORE=$REGISTRY_DIR/store-x
-"$STORE_TOOL" "$STORE" images >/dev/null || fail "create store"
-"$GATE" "$STORE/locks" "$REGISTRY_DIR/gate.log" after-first 30000 -- \
-        "$BERTH_PULL" --root "$STORE" --config-dir "$REGISTRY_DIR/none" \
-        --auth-file "$REGISTRY_DIR/none.json" --certs-dir "$REGISTRY_DIR/none" \
-        --insecure "$REGISTRY" "$REGISTRY/test/multi:latest" >"$REGISTRY_DIR/a" 2>&1 &
-a=$!
-EXTRA_CLEANUP+=("kill -9 $a 2>/dev/null")
+gated_pull_bg "$REGISTRY_DIR/a" after-first --insecure "$REGISTRY" "$REGISTRY/test/multi:latest"
+a=$PULL_PID
 # the first pull holds its first lock and is held at its second
-for _ in $(seq 600); do
-        log=$(cat "$REGISTRY_DIR/gate.log" 2>/dev/null || true)
-        [ "$(grep -c "^cmd " <<<"$log")" -ge 2 ] && break
-        running $a || break
-        sleep 0.05
-done
-if [ "$(grep -c "^cmd " <<<"$log")" -lt 2 ]; then
-        wait $a && rc=0 || rc=$?
-        [ "$rc" = 77 ] && { cat "$REGISTRY_DIR/a"; exit 77; }
-        fail "the first pull never took a second lock: $(cat "$REGISTRY_DIR/a")"
-fi
+two_cmds() { [ "$(grep -c "^cmd " <<<"$log")" -ge 2 ]; }
+gate_wait "$REGISTRY_DIR/a" "the first pull never took a second lock" two_cmds
 pull_bg "$REGISTRY_DIR/b" --insecure "$REGISTRY" "$REGISTRY/test/multi-copy:latest"
 b=$PULL_PID
-for _ in $(seq 600); do
-        running $a || running $b || break
-        sleep 0.1
-done
-if running $a || running $b; then
-        kill -9 $a $b 2>/dev/null || true
-        echo "--- gate log" >&2
-        cat "$REGISTRY_DIR/gate.log" >&2
-        fail "two pulls sharing layers in two processes hang"
-fi
-wait $a || { cat "$REGISTRY_DIR/a"; fail "first concurrent pull"; }
-wait $b || { cat "$REGISTRY_DIR/b"; fail "second concurrent pull"; }
-log=$(cat "$REGISTRY_DIR/gate.log")
+pulls_finish $a "$REGISTRY_DIR/a" $b "$REGISTRY_DIR/b" \
+        "two pulls sharing layers in two processes hang"
+log=$(cat "$GATE_LOG")
 grep -q "^other $b " <<<"$log" || fail "the second pull never tried a lock while the first held one"
 grep -q "^held .* waiting " <<<"$log" || fail "the forced interleaving did not happen: $log"
 store_check_clean
