@@ -233,7 +233,7 @@ static int need_auth(TransferSet *t, Transfer *tr, char **ret_error)
 static int refresh_done(TransferSet *t, CURLcode cc, TransferDoneFn done, void *userdata)
 {
         _cleanup_free_ char *error = NULL;
-        int r;
+        int r, k;
 
         curl_multi_remove_handle(t->multi, token_request_easy(t->refresh));
         r = token_request_end(t->refresh, cc, &error);
@@ -249,9 +249,9 @@ static int refresh_done(TransferSet *t, CURLcode cc, TransferDoneFn done, void *
                         tr->not_before = 0;
                         continue;
                 }
-                r = end(tr, r, error, done, userdata);
-                if (r < 0)
-                        return r;
+                k = end(tr, r, error, done, userdata);
+                if (k < 0)
+                        return k;
         }
         return 0;
 }
