@@ -84,14 +84,13 @@ static void drop_writer(LayerJob *job)
         job->writer = NULL;
 }
 
-/* Before the first attempt and every retry: a fresh writer, unless the
- * layer is in the store by now (committed by another process) and there is
- * nothing left to download, or another process is writing it right now
- * (-EAGAIN: the transfer set asks again shortly). */
 /* A pull keeps its layers' locks until all its layers are in. Two pulls in
  * different processes that share layers would wait on each other if each
  * held one the other needs; so locks are taken in diff_id order, and a pull
- * waits on a lock only while every lock it holds sorts before it. */
+ * waits on a lock only while every lock it holds sorts before it. A lock,
+ * once taken, is kept until the end of the pull, retries included (see
+ * sink_reset): taking it again could mean waiting on it while holding later
+ * ones. */
 static bool earlier_layer_unopened(const LayerJob *job)
 {
         const LayerRun *run = job->run;
@@ -106,27 +105,42 @@ static bool earlier_layer_unopened(const LayerJob *job)
         return false;
 }
 
-static int sink_open(void *userdata)
+/* The writer's extraction thread takes no signals: those stay with the
+ * caller, whose handler may call pull_context_cancel(). */
+static int writer_call(LayerJob *job, bool restart)
 {
-        LayerJob *job = userdata;
         Registry *reg = job->run->p->registry;
         sigset_t all, old;
         int r;
 
-        drop_writer(job);
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, &old);
+        pthread_mutex_lock(&reg->lock);
+        if (restart)
+                r = layer_writer_restart(job->writer);
+        else
+                r = layer_writer_try_new(job->run->store, job->desc->digest, job->diff_id,
+                                         &job->writer);
+        pthread_mutex_unlock(&reg->lock);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        return r;
+}
+
+/* Before the first attempt: a writer, unless the layer is in the store by
+ * now (committed by another process) and there is nothing to download, or
+ * another process is writing it right now or a layer before it is not
+ * opened yet (-EAGAIN: the transfer set asks again shortly). */
+static int sink_open(void *userdata)
+{
+        LayerJob *job = userdata;
+        int r;
+
         job->done = 0;
         if (earlier_layer_unopened(job)) {
                 job->state = LAYER_WAITING;
                 return -EAGAIN;
         }
-        /* The writer's extraction thread takes no signals: those stay with
-         * the caller, whose handler may call pull_context_cancel(). */
-        sigfillset(&all);
-        pthread_sigmask(SIG_BLOCK, &all, &old);
-        pthread_mutex_lock(&reg->lock);
-        r = layer_writer_try_new(job->run->store, job->desc->digest, job->diff_id, &job->writer);
-        pthread_mutex_unlock(&reg->lock);
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        r = writer_call(job, false);
         if (r == -EEXIST)
                 return 1;
         if (r == -EAGAIN) { /* another process writes it: wait without blocking the loop */
@@ -138,6 +152,25 @@ static int sink_open(void *userdata)
                                  job->run->reference, job->desc->digest);
         layer_writer_set_wakeup(job->writer, sink_wakeup, job->run->transfers);
         job->state = LAYER_DOWNLOADING;
+        return 0;
+}
+
+/* Before a retry: the same writer starts over, still holding the layer's
+ * lock, so that a retry never waits for a lock (see above). */
+static int sink_reset(void *userdata)
+{
+        LayerJob *job = userdata;
+        int r;
+
+        job->done = 0;
+        r = writer_call(job, true);
+        if (r == -EEXIST) { /* put there behind the lock's back: nothing to do */
+                drop_writer(job);
+                return 1;
+        }
+        if (r < 0)
+                return pull_fail(job->run->p, r, "pull %s: layer %s: restart in store",
+                                 job->run->reference, job->desc->digest);
         return 0;
 }
 
@@ -357,7 +390,7 @@ int pull_layers(PullContext *p, Store *s, RegistryClient *client, const char *re
                     .state = LAYER_WAITING,
                     .sink = {.write = sink_write,
                              .open = sink_open,
-                             .reset = sink_open,
+                             .reset = sink_reset,
                              .userdata = &jobs[i],
                              .max = layers[i].size},
                 };

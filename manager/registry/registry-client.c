@@ -456,70 +456,113 @@ static int url_host(const char *url, char **ret_scheme, char **ret_hostport)
         return r;
 }
 
-static int fetch_token(RegistryClient *c, const AuthChallenge *ch, char **ret_token,
-                       char **ret_error)
+struct TokenRequest {
+        Exchange x; /* x.url is the token endpoint's */
+        BodySink sink;
+        Buffer body;
+        char *hostport;
+        char *ca; /* the easy handle points into it */
+        size_t ca_len;
+        unsigned generation; /* the auth state the token replaces */
+};
+
+void token_request_free(TokenRequest *t)
 {
-        _cleanup_free_ char *scheme = NULL, *hostport = NULL, *url = NULL, *ca = NULL,
-                            *scope = NULL;
-        char errbuf[CURL_ERROR_SIZE] = "";
-        Buffer body = {};
-        BodySink sink = {.write = buffer_write, .userdata = &body, .max = TOKEN_BODY_MAX};
-        Exchange x = {.sink = &sink, .client = c};
+        if (!t)
+                return;
+        exchange_done(&t->x);
+        free(t->body.data);
+        free(t->hostport);
+        free(t->ca);
+        free(t);
+}
+
+CURL *token_request_easy(TokenRequest *t)
+{
+        return t->x.easy;
+}
+
+static int token_request_new(RegistryClient *c, const AuthChallenge *ch, unsigned generation,
+                             TokenRequest **ret, char **ret_error)
+{
+        _cleanup_free_ char *scheme = NULL, *scope = NULL;
         char *esc_service = NULL, *esc_scope = NULL;
-        size_t ca_len = 0;
-        json_t *root = NULL, *tok;
-        long status = 0;
-        CURLcode cc;
+        TokenRequest *t;
+        CURL *e;
         int r;
 
-        r = url_host(ch->realm, &scheme, &hostport);
-        if (r < 0 || (!streq(scheme, "https") && !(streq(scheme, "http") && c->insecure)))
-                return error_message(ret_error, "token: refusing realm %s", ch->realm), -EPROTO;
-        r = registry_config_ca_bundle(c->config, hostport, &ca, &ca_len);
-        if (r < 0)
-                return error_message(ret_error, "token: CAs for %s", hostport), r;
-        if (asprintf(&scope, "repository:%s:pull", c->repository) < 0)
+        t = calloc(1, sizeof(*t));
+        if (!t)
                 return -ENOMEM;
-
-        x.easy = curl_easy_init();
-        if (!x.easy)
-                return -ENOMEM;
-        esc_scope = curl_easy_escape(x.easy, scope, 0);
-        esc_service = ch->service ? curl_easy_escape(x.easy, ch->service, 0) : NULL;
+        t->generation = generation;
+        t->sink = (BodySink){.write = buffer_write, .userdata = &t->body, .max = TOKEN_BODY_MAX};
+        t->x = (Exchange){.client = c, .sink = &t->sink};
+        r = url_host(ch->realm, &scheme, &t->hostport);
+        if (r < 0 || (!streq(scheme, "https") && !(streq(scheme, "http") && c->insecure))) {
+                error_message(ret_error, "token: refusing realm %s", ch->realm);
+                r = -EPROTO;
+                goto fail;
+        }
+        r = registry_config_ca_bundle(c->config, t->hostport, &t->ca, &t->ca_len);
+        if (r < 0) {
+                error_message(ret_error, "token: CAs for %s", t->hostport);
+                goto fail;
+        }
+        r = -ENOMEM;
+        if (asprintf(&scope, "repository:%s:pull", c->repository) < 0) {
+                scope = NULL;
+                goto fail;
+        }
+        e = t->x.easy = curl_easy_init();
+        if (!e)
+                goto fail;
+        esc_scope = curl_easy_escape(e, scope, 0);
+        esc_service = ch->service ? curl_easy_escape(e, ch->service, 0) : NULL;
         if (!esc_scope ||
-            asprintf(&url, "%s%cscope=%s%s%s", ch->realm, strchr(ch->realm, '?') ? '&' : '?',
+            asprintf(&t->x.url, "%s%cscope=%s%s%s", ch->realm, strchr(ch->realm, '?') ? '&' : '?',
                      esc_scope, esc_service ? "&service=" : "", strempty(esc_service)) < 0)
-                url = NULL;
+                t->x.url = NULL;
         curl_free(esc_scope);
         curl_free(esc_service);
-        if (!url) {
-                curl_easy_cleanup(x.easy);
-                return -ENOMEM;
-        }
-        set_common(c, x.easy, ca, ca_len, errbuf);
-        curl_easy_setopt(x.easy, CURLOPT_URL, url);
+        if (!t->x.url)
+                goto fail;
+        set_common(c, e, t->ca, t->ca_len, t->x.errbuf);
+        curl_easy_setopt(e, CURLOPT_URL, t->x.url);
         /* a slow drip above the low-speed limit must not hold a small reply forever */
-        curl_easy_setopt(x.easy, CURLOPT_TIMEOUT, (long)c->options.request_timeout_sec);
-        curl_easy_setopt(x.easy, CURLOPT_WRITEFUNCTION, on_body);
-        curl_easy_setopt(x.easy, CURLOPT_WRITEDATA, &x);
-        curl_easy_setopt(x.easy, CURLOPT_NOPROGRESS, 0L);
-        curl_easy_setopt(x.easy, CURLOPT_XFERINFOFUNCTION, on_progress);
-        curl_easy_setopt(x.easy, CURLOPT_XFERINFODATA, &x);
+        curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)c->options.request_timeout_sec);
+        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(e, CURLOPT_WRITEDATA, &t->x);
+        curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(e, CURLOPT_XFERINFODATA, &t->x);
         if (c->user) {
-                curl_easy_setopt(x.easy, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-                curl_easy_setopt(x.easy, CURLOPT_USERNAME, c->user);
-                curl_easy_setopt(x.easy, CURLOPT_PASSWORD, c->password);
+                curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+                curl_easy_setopt(e, CURLOPT_USERNAME, c->user);
+                curl_easy_setopt(e, CURLOPT_PASSWORD, c->password);
         }
-        cc = curl_easy_perform(x.easy);
-        curl_easy_getinfo(x.easy, CURLINFO_RESPONSE_CODE, &status);
-        curl_easy_cleanup(x.easy);
+        *ret = t;
+        return 0;
+fail:
+        token_request_free(t);
+        return r;
+}
 
+/* The token from the reply of a token request that ended with cc. */
+static int token_reply(TokenRequest *t, CURLcode cc, char **ret_token, char **ret_error)
+{
+        RegistryClient *c = t->x.client;
+        const char *hostport = t->hostport;
+        json_t *root, *tok;
+        long status = 0;
+        int r = 0;
+
+        curl_easy_getinfo(t->x.easy, CURLINFO_RESPONSE_CODE, &status);
         if (cc != CURLE_OK)
                 r = error_message(ret_error, "token from %s: %s", hostport,
-                                  x.sink_error == -E2BIG ? "reply too large"
-                                  : errbuf[0]            ? errbuf
-                                                         : curl_easy_strerror(cc)),
-                r = x.sink_error < 0 ? x.sink_error : curl_to_errno(cc);
+                                  t->x.sink_error == -E2BIG ? "reply too large"
+                                  : t->x.errbuf[0]          ? t->x.errbuf
+                                                            : curl_easy_strerror(cc)),
+                r = t->x.sink_error < 0 ? t->x.sink_error : curl_to_errno(cc);
         else if (status != 200)
                 r = error_message(ret_error, "token from %s: HTTP %ld%s", hostport, status,
                                   status == 401 ? (c->user ? " (credentials rejected)"
@@ -527,7 +570,7 @@ static int fetch_token(RegistryClient *c, const AuthChallenge *ch, char **ret_to
                                                 : ""),
                 r = status_to_errno(status);
         else {
-                root = json_loadb(strempty(body.data), body.len, 0, NULL);
+                root = json_loadb(strempty(t->body.data), t->body.len, 0, NULL);
                 tok = json_object_get(root, "token");
                 if (!json_is_string(tok))
                         tok = json_object_get(root, "access_token");
@@ -539,26 +582,32 @@ static int fetch_token(RegistryClient *c, const AuthChallenge *ch, char **ret_to
                         r = -ENOMEM;
                 json_decref(root);
         }
-        exchange_reset(&x);
-        free(body.data);
         return r;
 }
 
-/* Handles a 401: learns the scheme and fetches a token. seen_generation is
- * the auth state the failed request used; when another thread has already
- * refreshed it, there is nothing to do. */
-static int authenticate(RegistryClient *c, const char *www_authenticate, unsigned seen_generation,
-                        char **ret_error)
+static void set_credentials(RegistryClient *c, AuthScheme scheme, char *token)
+{
+        c->scheme = scheme;
+        if (c->token) {
+                explicit_bzero(c->token, strlen(c->token));
+                free(c->token);
+        }
+        c->token = token;
+        c->auth_generation++;
+}
+
+/* Handles a 401, under c->lock: learns the scheme, and when the registry
+ * wants a bearer token, makes the request for it (1, *ret). seen_generation
+ * is the auth state the failed request used; when it has moved on (another
+ * request refreshed it), there is nothing to do (0). */
+static int auth_begin_locked(RegistryClient *c, const char *www_authenticate,
+                             unsigned seen_generation, TokenRequest **ret, char **ret_error)
 {
         AuthChallenge ch = {};
-        char *token = NULL;
         int r;
 
-        pthread_mutex_lock(&c->lock);
-        if (c->auth_generation != seen_generation) {
-                pthread_mutex_unlock(&c->lock);
+        if (c->auth_generation != seen_generation)
                 return 0;
-        }
         r = www_authenticate_parse(www_authenticate, &ch);
         if (r < 0)
                 error_message(ret_error, "HTTP 401 with an unusable WWW-Authenticate challenge");
@@ -570,16 +619,74 @@ static int authenticate(RegistryClient *c, const char *www_authenticate, unsigne
                     r = -EACCES;
         else if (ch.scheme == AUTH_SCHEME_BASIC && c->scheme == AUTH_SCHEME_BASIC)
                 error_message(ret_error, "HTTP 401 (credentials rejected)"), r = -EACCES;
-        else if (ch.scheme == AUTH_SCHEME_BEARER)
-                r = fetch_token(c, &ch, &token, ret_error);
-        if (r >= 0) {
-                c->scheme = ch.scheme;
-                free(c->token);
-                c->token = token;
-                c->auth_generation++;
-        }
-        pthread_mutex_unlock(&c->lock);
+        else if (ch.scheme == AUTH_SCHEME_BEARER) {
+                r = token_request_new(c, &ch, seen_generation, ret, ret_error);
+                if (r >= 0)
+                        r = 1;
+        } else
+                set_credentials(c, ch.scheme, NULL);
         auth_challenge_done(&ch);
+        return r;
+}
+
+/* Under c->lock. A token that comes back after another request has
+ * refreshed the credentials already is not needed any more. */
+static int token_request_end_locked(TokenRequest *t, CURLcode cc, char **ret_error)
+{
+        RegistryClient *c = t->x.client;
+        char *token = NULL;
+        int r;
+
+        if (c->auth_generation != t->generation)
+                return 0;
+        r = token_reply(t, cc, &token, ret_error);
+        if (r < 0)
+                return r;
+        set_credentials(c, AUTH_SCHEME_BEARER, token);
+        return 0;
+}
+
+int token_request_end(TokenRequest *t, CURLcode cc, char **ret_error)
+{
+        RegistryClient *c = t->x.client;
+        int r;
+
+        pthread_mutex_lock(&c->lock);
+        r = token_request_end_locked(t, cc, ret_error);
+        pthread_mutex_unlock(&c->lock);
+        return r;
+}
+
+/* Blocking: the lock is held over the token request, so that threads that
+ * get a 401 at once make one request between them. */
+static int exchange_authenticate(Exchange *x, char **ret_error)
+{
+        RegistryClient *c = x->client;
+        TokenRequest *t = NULL;
+        int r;
+
+        pthread_mutex_lock(&c->lock);
+        r = auth_begin_locked(c, x->www_authenticate, x->generation, &t, ret_error);
+        if (r > 0)
+                r = token_request_end_locked(t, curl_easy_perform(t->x.easy), ret_error);
+        pthread_mutex_unlock(&c->lock);
+        token_request_free(t);
+        if (r >= 0)
+                exchange_reset(x);
+        return r;
+}
+
+int exchange_auth_begin(Exchange *x, TokenRequest **ret, char **ret_error)
+{
+        RegistryClient *c = x->client;
+        int r;
+
+        *ret = NULL;
+        pthread_mutex_lock(&c->lock);
+        r = auth_begin_locked(c, x->www_authenticate, x->generation, ret, ret_error);
+        pthread_mutex_unlock(&c->lock);
+        if (r >= 0)
+                exchange_reset(x);
         return r;
 }
 
@@ -706,13 +813,8 @@ int exchange_judge(Exchange *x, CURLcode cc, unsigned *ret_delay_ms, char **ret_
                                       x->sink->max);
                 return x->sink_error;
         }
-        if (cc == CURLE_OK && status == 401 && x->auth_tries++ < 2) {
-                r = authenticate(c, x->www_authenticate, x->generation, ret_error);
-                if (r < 0)
-                        return r;
-                exchange_reset(x);
-                return EXCHANGE_RETRY_AUTH;
-        }
+        if (cc == CURLE_OK && status == 401 && x->auth_tries++ < 2)
+                return EXCHANGE_NEED_AUTH;
         transient = cc != CURLE_OK ? curl_is_transient(cc) : status_is_transient(status);
         if (!transient || ++x->attempt >= c->options.attempts) {
                 if (cc != CURLE_OK) {
@@ -772,8 +874,8 @@ int registry_client_get(RegistryClient *c, const char *what, const char *ref, co
                         x.response = (Response){};
                         return 0;
                 }
-                if (r == EXCHANGE_RETRY_AUTH)
-                        r = 0;
+                if (r == EXCHANGE_NEED_AUTH)
+                        r = exchange_authenticate(&x, ret_error);
                 else if (r == EXCHANGE_RETRY) {
                         r = backoff(c, delay);
                         if (r >= 0)

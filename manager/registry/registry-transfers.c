@@ -14,6 +14,7 @@ typedef enum TransferState {
         TRANSFER_QUEUED,
         TRANSFER_WAITING, /* for its retry */
         TRANSFER_ACTIVE,
+        TRANSFER_AUTH, /* for the token refresh in flight */
         TRANSFER_ENDED,
 } TransferState;
 
@@ -33,6 +34,10 @@ struct TransferSet {
         size_t n;
         unsigned max_parallel, n_active;
         atomic_bool woken;
+        /* The one token request in flight, run by the loop like a transfer
+         * so that the others keep going meanwhile; every transfer that gets
+         * a 401 until it ends waits for it. */
+        TokenRequest *refresh;
 };
 
 static uint64_t now_ms(void)
@@ -74,6 +79,9 @@ void transfer_set_free(TransferSet *t)
                 free(tr);
         }
         free(t->transfers);
+        if (t->refresh)
+                curl_multi_remove_handle(t->multi, token_request_easy(t->refresh));
+        token_request_free(t->refresh);
         curl_multi_cleanup(t->multi);
         free(t);
 }
@@ -163,7 +171,7 @@ static int start_due(TransferSet *t, TransferDoneFn done, void *userdata, size_t
                 if (tr->state == TRANSFER_ENDED)
                         continue;
                 left++;
-                if (tr->state == TRANSFER_ACTIVE)
+                if (tr->state == TRANSFER_ACTIVE || tr->state == TRANSFER_AUTH)
                         continue;
                 if (tr->state == TRANSFER_WAITING && tr->not_before > now) {
                         if (tr->not_before - now < *wait_ms)
@@ -191,6 +199,63 @@ static int start_due(TransferSet *t, TransferDoneFn done, void *userdata, size_t
         return 0;
 }
 
+/* A 401: the transfer waits for new credentials. One token request serves
+ * every transfer that gets a 401 while it runs. */
+static int need_auth(TransferSet *t, Transfer *tr, char **ret_error)
+{
+        TokenRequest *req = NULL;
+        int r;
+
+        if (t->refresh) {
+                exchange_reset(&tr->x);
+                tr->state = TRANSFER_AUTH;
+                return 0;
+        }
+        r = exchange_auth_begin(&tr->x, &req, ret_error);
+        if (r < 0)
+                return r;
+        if (r == 0) { /* at once */
+                tr->state = TRANSFER_WAITING;
+                tr->not_before = 0;
+                return 0;
+        }
+        if (curl_multi_add_handle(t->multi, token_request_easy(req)) != CURLM_OK) {
+                token_request_free(req);
+                return -ENOMEM;
+        }
+        t->refresh = req;
+        tr->state = TRANSFER_AUTH;
+        return 0;
+}
+
+/* The token request ended with cc: the transfers waiting for it go again,
+ * or fail with its error. */
+static int refresh_done(TransferSet *t, CURLcode cc, TransferDoneFn done, void *userdata)
+{
+        _cleanup_free_ char *error = NULL;
+        int r, k;
+
+        curl_multi_remove_handle(t->multi, token_request_easy(t->refresh));
+        r = token_request_end(t->refresh, cc, &error);
+        token_request_free(t->refresh);
+        t->refresh = NULL;
+        for (size_t i = 0; i < t->n; i++) {
+                Transfer *tr = t->transfers[i];
+
+                if (tr->state != TRANSFER_AUTH)
+                        continue;
+                if (r >= 0) {
+                        tr->state = TRANSFER_WAITING;
+                        tr->not_before = 0;
+                        continue;
+                }
+                k = end(tr, r, error, done, userdata);
+                if (k < 0)
+                        return k;
+        }
+        return 0;
+}
+
 /* Ends or schedules the finished attempts; returns how many there were. */
 static int collect(TransferSet *t, TransferDoneFn done, void *userdata)
 {
@@ -208,14 +273,25 @@ static int collect(TransferSet *t, TransferDoneFn done, void *userdata)
                 if (m->msg != CURLMSG_DONE)
                         continue;
                 n++;
+                if (t->refresh && easy == token_request_easy(t->refresh)) {
+                        r = refresh_done(t, cc, done, userdata);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
                 curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&tr);
                 curl_multi_remove_handle(t->multi, easy);
                 t->n_active--;
                 tr->state = TRANSFER_QUEUED;
                 r = exchange_judge(&tr->x, cc, &delay, &error);
-                if (r == EXCHANGE_RETRY || r == EXCHANGE_RETRY_AUTH) {
+                if (r == EXCHANGE_NEED_AUTH) {
+                        r = need_auth(t, tr, &error);
+                        if (r >= 0)
+                                continue;
+                }
+                if (r == EXCHANGE_RETRY) {
                         tr->state = TRANSFER_WAITING;
-                        tr->rewind = r == EXCHANGE_RETRY;
+                        tr->rewind = true;
                         tr->not_before = now_ms() + delay;
                         continue;
                 }

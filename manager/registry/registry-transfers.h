@@ -2,9 +2,11 @@
 #pragma once
 
 /* Many GETs of one repository at once, driven by one curl multi loop in the
- * calling thread: retries with back-off, redirects, and the token
- * re-challenge as registry_client_get() does them, for each transfer on its
- * own. Sinks that hand the bytes to other threads (the store's extraction
+ * calling thread: retries with back-off and redirects as
+ * registry_client_get() does them, for each transfer on its own. A 401 makes
+ * the token request one more transfer of the loop, so that the others keep
+ * going meanwhile; the transfers that get a 401 while it runs wait for that
+ * one request. Sinks that hand the bytes to other threads (the store's extraction
  * threads) return BODY_SINK_FULL when their buffer is full, which pauses
  * that transfer, and call transfer_set_wakeup() when there is room again. */
 

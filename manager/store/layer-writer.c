@@ -252,6 +252,64 @@ static void *reader_thread(void *userdata)
         return NULL;
 }
 
+/* A fresh staging directory and extraction thread, with nothing fed yet. */
+static int writer_start(LayerWriter *w)
+{
+        int r;
+
+        if (sha256_new(&w->blob_hash) < 0 || sha256_new(&w->diff_hash) < 0 ||
+            file_hashes_new(&w->file_hashes) < 0)
+                return log_oom();
+        r = store_make_staging(w->store, "layer", &w->staging, &w->staging_fd);
+        if (r < 0)
+                return r;
+        if (mkdirat(w->staging_fd, "diff", 0755) < 0)
+                return log_error_errno(errno, "Layer %s: create staging", w->diff_id);
+        w->diff_fd = openat(w->staging_fd, "diff", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (w->diff_fd < 0)
+                return log_error_errno(errno, "Layer %s: open staging", w->diff_id);
+
+        r = pthread_create(&w->thread, NULL, reader_thread, w);
+        if (r != 0)
+                return log_error_errno(r, "Layer %s: start extraction thread", w->diff_id);
+        w->thread_started = true;
+        return 0;
+}
+
+static int join_thread(LayerWriter *w)
+{
+        if (!w->thread_started)
+                return 0;
+        pthread_join(w->thread, NULL);
+        w->thread_started = false;
+        return w->thread_r;
+}
+
+/* Stops the extraction and removes all it wrote; the layer lock stays. */
+static void writer_stop(LayerWriter *w)
+{
+        if (w->thread_started) {
+                pthread_mutex_lock(&w->mutex);
+                w->aborted = true;
+                pthread_cond_broadcast(&w->cond);
+                pthread_mutex_unlock(&w->mutex);
+                (void)join_thread(w);
+        }
+        w->diff_fd = safe_close(w->diff_fd);
+        if (w->staging) {
+                /* unfinished or refused: nothing of it may stay */
+                (void)rm_rf_at(w->store->root_fd, w->staging);
+                free(w->staging);
+                w->staging = NULL;
+        }
+        w->staging_fd = safe_close(w->staging_fd);
+        sha256_free(w->blob_hash);
+        sha256_free(w->diff_hash);
+        file_hashes_free(w->file_hashes);
+        w->blob_hash = w->diff_hash = NULL;
+        w->file_hashes = NULL;
+}
+
 static int writer_new(Store *s, const char *blob_digest, const char *diff_id, bool wait,
                       LayerWriter **ret)
 {
@@ -274,9 +332,6 @@ static int writer_new(Store *s, const char *blob_digest, const char *diff_id, bo
         w->ubuf = malloc(CHUNK_SIZE);
         if (!w->diff_id || (blob_digest && !w->blob_digest) || !w->ring || !w->cbuf || !w->ubuf)
                 return log_oom();
-        if (sha256_new(&w->blob_hash) < 0 || sha256_new(&w->diff_hash) < 0 ||
-            file_hashes_new(&w->file_hashes) < 0)
-                return log_oom();
         w->privileged = geteuid() == 0;
 
         /* Another writer of the same layer (this process or another) finishes
@@ -286,22 +341,29 @@ static int writer_new(Store *s, const char *blob_digest, const char *diff_id, bo
                 return r;
         if (store_has_layer(s, diff_id))
                 return -EEXIST;
-
-        r = store_make_staging(s, "layer", &w->staging, &w->staging_fd);
+        r = writer_start(w);
         if (r < 0)
                 return r;
-        if (mkdirat(w->staging_fd, "diff", 0755) < 0)
-                return log_error_errno(errno, "Layer %s: create staging", diff_id);
-        w->diff_fd = openat(w->staging_fd, "diff", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (w->diff_fd < 0)
-                return log_error_errno(errno, "Layer %s: open staging", diff_id);
-
-        r = pthread_create(&w->thread, NULL, reader_thread, w);
-        if (r != 0)
-                return log_error_errno(r, "Layer %s: start extraction thread", diff_id);
-        w->thread_started = true;
         *ret = TAKE_PTR(w);
         return 0;
+}
+
+int layer_writer_restart(LayerWriter *w)
+{
+        if (w->verified || w->finished)
+                return -EINVAL;
+        writer_stop(w);
+        w->head = w->len = w->wanted = 0;
+        w->blob_bytes = w->diff_bytes = 0;
+        w->eof = w->aborted = w->done = false;
+        w->thread_r = 0;
+        free(w->error);
+        w->error = NULL;
+        /* only a writer that bypassed the lock (an import of old) can have
+         * put it there; then there is nothing left to do */
+        if (store_has_layer(w->store, w->diff_id))
+                return -EEXIST;
+        return writer_start(w);
 }
 
 int layer_writer_new(Store *s, const char *blob_digest, const char *diff_id, LayerWriter **ret)
@@ -422,15 +484,6 @@ static int write_meta(LayerWriter *w)
         return write_file_atomic_at_flags(w->staging_fd, "meta.json", data, strlen(data), 0644, 0);
 }
 
-static int join_thread(LayerWriter *w)
-{
-        if (!w->thread_started)
-                return 0;
-        pthread_join(w->thread, NULL);
-        w->thread_started = false;
-        return w->thread_r;
-}
-
 static int verify(LayerWriter *w)
 {
         int r;
@@ -536,24 +589,8 @@ void layer_writer_free(LayerWriter *w)
 {
         if (!w)
                 return;
-        if (w->thread_started) {
-                pthread_mutex_lock(&w->mutex);
-                w->aborted = true;
-                pthread_cond_broadcast(&w->cond);
-                pthread_mutex_unlock(&w->mutex);
-                (void)join_thread(w);
-        }
-        safe_close(w->diff_fd);
-        if (w->staging) {
-                /* unfinished or refused: nothing of it may stay */
-                (void)rm_rf_at(w->store->root_fd, w->staging);
-                free(w->staging);
-        }
-        safe_close(w->staging_fd);
+        writer_stop(w);
         safe_close(w->layer_lock_fd);
-        sha256_free(w->blob_hash);
-        sha256_free(w->diff_hash);
-        file_hashes_free(w->file_hashes);
         pthread_mutex_destroy(&w->mutex);
         pthread_cond_destroy(&w->cond);
         free(w->ring);

@@ -122,6 +122,11 @@ int layer_writer_new(Store *s, const char *blob_digest, const char *diff_id, Lay
 /* The same, but -EAGAIN instead of waiting for another writer of the layer
  * (for an event loop, which tries again later). */
 int layer_writer_try_new(Store *s, const char *blob_digest, const char *diff_id, LayerWriter **ret);
+/* Drops everything fed so far and starts over, for a download that is
+ * retried from its first byte. The writer keeps the layer locked meanwhile:
+ * a process that holds several layer locks must never wait to take one of
+ * them again. -EEXIST: the layer is present now (free the writer). */
+int layer_writer_restart(LayerWriter *w);
 int layer_writer_write(LayerWriter *w, const void *data, size_t len);
 /* The same without blocking, for an event loop: all of data is taken, or
  * none (-EAGAIN, the buffer is full) and wakeup, when set, is called from

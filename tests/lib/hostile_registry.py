@@ -32,10 +32,11 @@ import os
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import registry_images as ri  # noqa: E402
+from stub_http import RegistryHandler  # noqa: E402
 
 IMAGE = ri.arch_image("amd64", False)
 BLOBS_LIST, MANIFEST, MEDIA = IMAGE.blobs_and_manifest()
@@ -53,25 +54,7 @@ def count(key):
         return counts[key]
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *a):
-        pass
-
-    def reply(self, status, body=b"", ctype="application/octet-stream", headers=()):
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in headers:
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def error(self, status, code):
-        body = json.dumps({"errors": [{"code": code, "message": "test"}]}).encode()
-        self.reply(status, body, "application/json")
-
+class Handler(RegistryHandler):
     def do_GET(self):
         parts = self.path.split("?")[0].split("/")
         if self.path.startswith("/storage/"):

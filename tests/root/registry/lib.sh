@@ -44,6 +44,61 @@ pull_bg() {
         EXTRA_CLEANUP+=("kill -9 $PULL_PID 2>/dev/null")
 }
 
+# berth-pull in the background as pull_bg does, under registry-lock-gate
+# MODE (see there) watching the store's locks/, logging to $GATE_LOG.
+GATE_LOG=$REGISTRY_DIR/gate.log
+gated_pull_bg() {
+        local out=$1 mode=$2
+        shift 2
+        "$STORE_TOOL" "$STORE" images >/dev/null || fail "create store $STORE"
+        "$BUILD_DIR/tests/root/registry/registry-lock-gate" "$STORE/locks" "$GATE_LOG" "$mode" \
+                30000 -- "$BERTH_PULL" --root "$STORE" --config-dir "$REGISTRY_DIR/none" \
+                --auth-file "$REGISTRY_DIR/none.json" --certs-dir "$REGISTRY_DIR/none" "$@" \
+                >"$out" 2>&1 &
+        PULL_PID=$!
+        EXTRA_CLEANUP+=("kill -9 $PULL_PID 2>/dev/null")
+}
+
+# Waits until "$@" (a check on $GATE_LOG, read into $log) holds while the
+# pull $PULL_PID runs; else fails with WHY and the pull's output OUT, or
+# skips when the gate cannot work here.
+gate_wait() {
+        local out=$1 why=$2 rc
+        shift 2
+        for _ in $(seq 600); do
+                log=$(cat "$GATE_LOG" 2>/dev/null || true)
+                "$@" && return 0
+                running "$PULL_PID" || break
+                sleep 0.05
+        done
+        log=$(cat "$GATE_LOG" 2>/dev/null || true)
+        "$@" && return 0
+        wait "$PULL_PID" && rc=0 || rc=$?
+        [ "$rc" = 77 ] && { cat "$out"; exit 77; }
+        fail "$why: $(cat "$out")"
+}
+
+# alive and not a zombie waiting for wait
+running() { [ -r "/proc/$1/stat" ] && [ "$(cut -d')' -f2 "/proc/$1/stat" 2>/dev/null | cut -c2)" != Z ]; }
+
+# Waits for the pulls A (output in OUT_A) and B; fails with MSG when they are
+# still running after a minute: they wait on each other.
+pulls_finish() {
+        local a=$1 out_a=$2 b=$3 out_b=$4 msg=$5
+        for _ in $(seq 600); do
+                running "$a" || running "$b" || break
+                sleep 0.1
+        done
+        if running "$a" || running "$b"; then
+                kill -9 "$a" "$b" 2>/dev/null || true
+                echo "--- gate log" >&2
+                cat "$GATE_LOG" >&2 || true
+                fail "$msg"
+        fi
+        wait "$a" || { cat "$out_a"; fail "the first pull failed"; }
+        wait "$b" || { cat "$out_b"; fail "the second pull failed"; }
+}
+
 # Expects a failed pull whose message contains $1.
 pull_fails() {
         local want=$1 out

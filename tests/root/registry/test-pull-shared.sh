@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Two pulls needing the same layer share one download: in one process (two
 # threads, one Registry) the registry serves the shared blob once; across
-# processes both pulls succeed against one store and it checks clean.
+# processes both pulls succeed against one store and it checks clean, even
+# when the second pull tries its locks while the first holds some.
 . "$(dirname "$0")/lib.sh"
 
 registry_start --access-log
@@ -29,28 +30,26 @@ n=$(grep -c "GET /v2/test/multi[-a-z]*/blobs/$base" "$REGISTRY_DIR/registry.log"
 [ "$n" = 1 ] || fail "shared layer downloaded $n times"
 store_check_clean
 
-# alive and not a zombie waiting for wait
-running() { [ -r "/proc/$1/stat" ] && [ "$(cut -d')' -f2 "/proc/$1/stat" | cut -c2)" != Z ]; }
-
-# across processes, into fresh stores, several times: each pull holds its
-# layers' locks until all its layers are in, so a wrong lock order makes the
-# two wait on each other (the timeout catches the hang)
-for i in 1 2 3 4 5; do
-        STORE=$REGISTRY_DIR/store-x$i
-        pull_bg "$REGISTRY_DIR/a" --insecure "$REGISTRY" "$REGISTRY/test/multi:latest"
-        a=$PULL_PID
-        pull_bg "$REGISTRY_DIR/b" --insecure "$REGISTRY" "$REGISTRY/test/multi-copy:latest"
-        b=$PULL_PID
-        for _ in $(seq 300); do
-                running $a || running $b || break
-                sleep 0.1
-        done
-        if running $a || running $b; then
-                kill $a $b 2>/dev/null || true
-                fail "round $i: two pulls sharing layers in two processes hang"
-        fi
-        wait $a || { cat "$REGISTRY_DIR/a"; fail "round $i: first concurrent pull"; }
-        wait $b || { cat "$REGISTRY_DIR/b"; fail "round $i: second concurrent pull"; }
-        store_check_clean
-done
+# Across processes, into a fresh store. Each pull holds its layers' locks
+# until all its layers are in, so two pulls that take them in different
+# orders can each get one the other needs and wait forever. That race is
+# forced here: the first pull runs under registry-lock-gate, which holds its
+# open of every lock after its first until the second pull either holds that
+# lock (then the first one's try fails, as if it had lost the race) or has
+# tried the first pull's first lock twice (it waits for it and did not go for
+# this one meanwhile). A pull taking locks out of order hangs here every time.
+STORE=$REGISTRY_DIR/store-x
+gated_pull_bg "$REGISTRY_DIR/a" after-first --insecure "$REGISTRY" "$REGISTRY/test/multi:latest"
+a=$PULL_PID
+# the first pull holds its first lock and is held at its second
+two_cmds() { [ "$(grep -c "^cmd " <<<"$log")" -ge 2 ]; }
+gate_wait "$REGISTRY_DIR/a" "the first pull never took a second lock" two_cmds
+pull_bg "$REGISTRY_DIR/b" --insecure "$REGISTRY" "$REGISTRY/test/multi-copy:latest"
+b=$PULL_PID
+pulls_finish $a "$REGISTRY_DIR/a" $b "$REGISTRY_DIR/b" \
+        "two pulls sharing layers in two processes hang"
+log=$(cat "$GATE_LOG")
+grep -q "^other $b " <<<"$log" || fail "the second pull never tried a lock while the first held one"
+grep -q "^held .* waiting " <<<"$log" || fail "the forced interleaving did not happen: $log"
+store_check_clean
 echo ok
