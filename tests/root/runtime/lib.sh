@@ -22,6 +22,17 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# container_init PID: sets $init to the container init that runtime PID
+# started, once it has exec'd the command (until then it is still a copy of
+# the runtime, without the container's environment).
+container_init() {
+        for i in $(seq 100); do
+                init=$(pgrep -P "$1") && [ "$(cat "/proc/$init/comm" 2>/dev/null)" != berth-runtime ] && return 0
+                sleep 0.1
+        done
+        fail "no container init under runtime $1"
+}
 check_eq() { [ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"; }
 check_contains() { printf '%s\n' "$1" | grep -qF -- "$2" || fail "$3: '$2' not in: $1"; }
 

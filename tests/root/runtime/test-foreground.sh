@@ -11,7 +11,7 @@ check_eq "$rc" 7 "exit status"
 # PID 1 cannot be killed from inside its namespace: kill it from the host
 "$RUNTIME" run --rootfs "$ROOTFS" --upper "$TMP/layer" --name fg2 -- /bin/sleep 30 &
 pid=$!
-for i in $(seq 50); do init=$(pgrep -P $pid) && break; sleep 0.1; done
+container_init $pid
 grep -q "NSpid:.*[[:space:]]1$" /proc/$init/status || fail "child of the runtime is the container init"
 kill -KILL "$init"
 set +e
@@ -44,7 +44,7 @@ check_eq "$rc" 143 "--init: 128+SIGTERM"
 # exec: a command joins a running container with the init's user and limits
 "$RUNTIME" run --rootfs "$ROOTFS" --upper "$TMP/layer" --name fg5 --user app --hostname exhost -- /bin/sleep 30 &
 pid=$!
-for i in $(seq 50); do init=$(pgrep -P $pid) && break; sleep 0.1; done
+container_init $pid
 out=$("$RUNTIME" exec --name fg5 --pid "$init" -- /bin/sh -c 'hostname; id -un; grep -E "^(CapBnd|Seccomp):" /proc/self/status; cat /proc/1/comm')
 echo "$out"
 check_contains "$out" "exhost" "exec: UTS namespace"
@@ -70,7 +70,7 @@ EOF2
 "$RUNTIME" run --rootfs "$ROOTFS" --upper "$TMP/layer6" --name fg6 \
         --seccomp-profile "$TMP/no-mkdir.json" -- /bin/sleep 30 &
 pid=$!
-for i in $(seq 50); do init=$(pgrep -P $pid) && break; sleep 0.1; done
+container_init $pid
 set +e
 "$RUNTIME" exec --name fg6 --upper "$TMP/layer6" --pid "$init" -- /bin/busybox mkdir /d1 2>"$TMP/err"
 rc=$?

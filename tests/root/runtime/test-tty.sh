@@ -63,7 +63,7 @@ check_contains "$(cat "$TMP/err")" "--tty needs the foreground" "clear error"
 # exec --tty: a pty of the running container's devpts, the init's user
 "$RUNTIME" run --rootfs "$TMP/root" --upper "$TMP/layer" --name tty6 --user app -- /bin/sleep 30 &
 pid=$!
-for i in $(seq 50); do init=$(pgrep -P $pid) && break; sleep 0.1; done
+container_init $pid
 set +e
 out=$($DRIVE --size 20x70 --wait prompt: --send 'typed\r' -- \
         "$RUNTIME" exec --pid "$init" --tty --env FOO=bar -- \
