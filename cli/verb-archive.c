@@ -31,7 +31,7 @@ int verb_load(Ctl *ctl, int argc, char **argv)
         while ((c = getopt_long(argc, argv, "+hi:q", opts, NULL)) >= 0)
                 switch (c) {
                 case 'h':
-                        printf("berthctl load [-i FILE] [--name NAME]\n\n"
+                        printf("berthctl load [-i|--input FILE] [--name NAME]\n\n"
                                "Load images from an OCI layout or docker save archive (default:\n"
                                "standard input). --name names the image instead of the archive.\n");
                         return 0;
@@ -64,7 +64,7 @@ int verb_load(Ctl *ctl, int argc, char **argv)
         if (r >= 0)
                 r = sd_bus_message_append(m, "hs", fd, name);
         if (r < 0)
-                return ctl_error(NULL, r, "load");
+                return ctl_error(ctl, NULL, r, "load");
         r = run_transfer(ctl, m, "load", true, &images);
         if (r < 0)
                 return r;
@@ -89,7 +89,7 @@ int verb_save(Ctl *ctl, int argc, char **argv)
         while ((c = getopt_long(argc, argv, "+ho:", opts, NULL)) >= 0)
                 switch (c) {
                 case 'h':
-                        printf("berthctl save [-o FILE] IMAGE\n\n"
+                        printf("berthctl save [-o|--output FILE] IMAGE\n\n"
                                "Write IMAGE as an OCI layout tar archive (default: standard\n"
                                "output).\n");
                         return 0;
@@ -118,7 +118,7 @@ int verb_save(Ctl *ctl, int argc, char **argv)
         if (r >= 0)
                 r = sd_bus_message_append(m, "sh", argv[optind], fd);
         if (r < 0)
-                return ctl_error(NULL, r, "save");
+                return ctl_error(ctl, NULL, r, "save");
         /* our copy must not keep a pipe reader waiting after berthd is done */
         fd = safe_close(fd);
         return run_transfer(ctl, m, "save", true, NULL);
