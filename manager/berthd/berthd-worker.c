@@ -109,7 +109,10 @@ static int do_pull(Store *store, const char *ref)
 
         r = registry_new(&paths, &reg);
         if (r < 0) {
-                printf("E cannot read the registry configuration: %s\n", strerror(-r));
+                /* the file and line went to berthd's journal (stderr) */
+                printf("E cannot read the registry configuration in %s: %s (berthd's journal "
+                       "names the file and line)\n",
+                       paths.config_dir ?: BERTH_CONFDIR "/registries.d", strerror(-r));
                 return 1;
         }
         r = pull_context_new(reg, &pull);

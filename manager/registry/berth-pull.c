@@ -298,7 +298,9 @@ int main(int argc, char **argv)
         }
         r = registry_new(&a.paths, &reg);
         if (r < 0) {
-                log_error_errno(r, "load registry configuration");
+                /* a bad file was named, with its line, where it was read */
+                if (r == -ENOMEM)
+                        log_oom();
                 goto finish;
         }
         STRV_FOREACH (h, a.insecure) {
