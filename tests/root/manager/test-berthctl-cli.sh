@@ -3,23 +3,7 @@
 # exit statuses (0, 1, 2, 4 for a query about what does not exist, 5 for an
 # action on it, as systemctl status/start), aligned tables with long names,
 # and --json with the field names berthctl(1) documents.
-set -euo pipefail
-
-skip() {
-        echo "SKIP: $*" >&2
-        exit 77
-}
-fail() {
-        echo "FAIL: $*" >&2
-        [ -f "${work:-/nonexistent}/berthd.log" ] && sed 's/^/berthd.log: /' "$work/berthd.log" >&2
-        exit 1
-}
-
-[ "$(id -u)" = 0 ] || skip "needs root (image store ownership, layer extraction)"
-berthd=$BUILD_DIR/manager/berthd/berthd
-berthctl=$BUILD_DIR/cli/berthctl
-export BERTH_WORKER=$BUILD_DIR/manager/berthd/berthd-worker
-[ -x "$berthd" ] || skip "berthd is not built"
+. "$(dirname "$0")/lib.sh"
 for p in dbus-daemon busctl python3; do
         command -v $p >/dev/null || skip "$p is not installed"
 done
@@ -69,7 +53,7 @@ for _ in $(seq 50); do
         sleep 0.1
 done
 
-"$SOURCE_DIR/tests/lib/mkimage.sh" "$work/oci" >/dev/null
+"$mkimage" "$work/oci" >/dev/null
 tar -C "$work/oci" -cf "$work/img.tar" .
 long_image=localhost/a-rather-long-image-name-for-alignment:v1.2.3
 long_name=a-container-with-a-long-name-0123456789
