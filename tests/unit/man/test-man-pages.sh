@@ -90,7 +90,8 @@ check berth-store "$build/manager/store/berth-store" "$man/berth-store.8.scd" \
 check berth-generator "$build/generator/berth-generator" "$man/berth-generator.8.scd" \
         "$src/generator/main.c" "" --help
 check berth-netns "$build/runtime/network/berth-netns" "$man/berth-netns.8.scd" \
-        "$src/runtime/network/berth-netns.c" "" --help
+        "$src/runtime/network/berth-netns.c" "" --help "create --help" "remove --help" \
+        "attach --help" "detach --help" "gc --help"
 
 # Declaration keys: supported, ignored or refused, each is named in the
 # format's page (*Key=*, *Key* or a *Prefix\** wildcard).
