@@ -86,7 +86,7 @@ check berthd "$build/manager/berthd/berthd" "$man/berthd.8.scd" \
 check berth-pull "$build/manager/registry/berth-pull" "$man/berth-pull.8.scd" \
         "$src/manager/registry/berth-pull.c" "" --help
 check berth-store "$build/manager/store/berth-store" "$man/berth-store.8.scd" \
-        "$src/manager/store/berth-store.c" "" --help
+        "$src/manager/store/berth-store.c" "--json" --help
 check berth-generator "$build/generator/berth-generator" "$man/berth-generator.8.scd" \
         "$src/generator/main.c" "" --help
 check berth-netns "$build/runtime/network/berth-netns" "$man/berth-netns.8.scd" \
