@@ -71,7 +71,9 @@ int ctl_error(Ctl *ctl, const sd_bus_error *e, int r, const char *what)
                 return -EIO;
         }
         fprintf(stderr, "berthctl: %s: %s\n", what, strerror(r < 0 ? -r : EIO));
-        ctl_fail(ctl, EXIT_FAIL);
+        /* sd-bus refuses to send what the user gave (a name that is not
+         * UTF-8, say) with -EINVAL */
+        ctl_fail(ctl, r == -EINVAL ? EXIT_USAGE : EXIT_FAIL);
         return r < 0 ? r : -EIO;
 }
 

@@ -73,6 +73,7 @@ expect 2 no-such-verb
 expect 2 start
 expect 2 pull 'bad::ref'
 expect 2 kill -s NOSIG c
+expect 2 start $'\xff'
 # queries, as systemctl status: 4
 expect 4 inspect nosuch
 expect 4 inspect --type image nosuch
