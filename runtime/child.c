@@ -269,17 +269,23 @@ static int setup_process(Container *c)
 }
 
 /* After the user is known (the pty is handed to it) and before the uid
- * switch; only the init can open its devpts instance's ptmx. */
+ * switch; only the init can open its devpts instance's ptmx. The terminal
+ * goes on stdio only just before the exec, so that the messages of the
+ * steps until then still reach the runtime's stderr. */
 static int setup_console(Container *c, SpawnContext *ctx)
 {
+        struct winsize size = {.ws_row = c->tty_rows, .ws_col = c->tty_cols};
         _cleanup_close_ int master = -EBADF;
         int r;
 
         r = console_open_master(&master);
         if (r >= 0)
-                r = console_attach_slave(master, c->uid);
+                r = console_open_slave(master, c->uid, c->tty_rows || c->tty_cols ? &size : NULL,
+                                       &ctx->tty_fd);
         if (r >= 0)
-                r = console_send(ctx->console_fd, master);
+                r = console_mount_dev_console(master);
+        if (r >= 0)
+                r = console_send(ctx->console_fd, master, c->console_socket ?: "the runtime");
         ctx->console_fd = safe_close(ctx->console_fd);
         return r;
 }
@@ -338,6 +344,7 @@ static int drop_privileges(Container *c, SpawnContext *ctx)
 _noreturn_ void child_main(Container *c, SpawnContext *ctx)
 {
         char exe[PATH_MAX];
+        int saved_stderr = -EBADF;
         int r;
 
         /* Everything but stdio, the LISTEN_FDS and our own pipes goes at exec. */
@@ -364,6 +371,8 @@ _noreturn_ void child_main(Container *c, SpawnContext *ctx)
                 r = wait_for_start(ctx);
         if (r >= 0)
                 r = drop_privileges(c, ctx);
+        if (r >= 0 && ctx->tty_fd >= 0)
+                r = console_take_stdio(TAKE_FD(ctx->tty_fd), &saved_stderr);
         if (r < 0)
                 child_fail(ctx, r);
 
@@ -371,6 +380,8 @@ _noreturn_ void child_main(Container *c, SpawnContext *ctx)
                 init_run(c, exe, ctx->error_fd);
         execve(exe, c->args, c->env);
         r = -errno;
+        if (saved_stderr >= 0)
+                (void)dup2(saved_stderr, STDERR_FILENO);
         log_error_errno(r, "execute %s", exe);
         child_fail(ctx, r);
 }

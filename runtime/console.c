@@ -3,16 +3,20 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "console.h"
+#include "handoff.h"
 #include "log.h"
 #include "spawn.h"
 
@@ -36,39 +40,82 @@ int console_open_master(int *ret_master)
         return 0;
 }
 
-int console_attach_slave(int master, uid_t uid)
+int console_open_slave(int master, uid_t uid, const struct winsize *size, int *ret_slave)
 {
+        _cleanup_close_ int slave = -EBADF;
         struct winsize ws;
-        int slave;
 
         /* TIOCGPTPEER opens the peer of this very master without a path
          * lookup, so no /dev/pts/N of another instance can be substituted. */
-        slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+        slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (slave < 0)
                 return log_error_errno(errno, "open the pty's terminal side");
-        if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
+        if (size)
+                (void)ioctl(slave, TIOCSWINSZ, size);
+        else if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 ||
+                 ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
                 (void)ioctl(slave, TIOCSWINSZ, &ws);
         /* the command owns its terminal, as after a login (mesg, chmod) */
         if (uid != 0 && fchown(slave, uid, (gid_t)-1) < 0)
-                goto fail;
+                return log_error_errno(errno, "give the pty to uid %u", (unsigned)uid);
         if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
-                goto fail;
-        for (int fd = 0; fd < 3; fd++)
-                if (dup2(slave, fd) < 0)
-                        goto fail;
-        if (slave > 2)
-                close(slave);
+                return log_error_errno(errno, "make the pty the controlling terminal");
+        *ret_slave = TAKE_FD(slave);
         return 0;
-fail:
-        log_error_errno(errno, "make the pty the controlling terminal");
-        if (slave > 2)
-                close(slave);
-        return -errno;
 }
 
-/* One byte carrying one fd in SCM_RIGHTS. */
+int console_take_stdio(int slave, int *ret_saved_stderr)
+{
+        _cleanup_close_ int saved = -EBADF;
+
+        if (ret_saved_stderr) {
+                saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+                if (saved < 0)
+                        return log_error_errno(errno, "keep stderr");
+        }
+        /* stderr last: a failure before it is still reported there */
+        for (int fd = 0; fd < 3; fd++)
+                if (dup2(slave, fd) < 0)
+                        return log_error_errno(errno, "put the pty on fd %d", fd);
+        if (slave > 2)
+                close(slave);
+        if (ret_saved_stderr)
+                *ret_saved_stderr = TAKE_FD(saved);
+        return 0;
+}
+
+static int pty_name(int master, char *buf, size_t size)
+{
+        unsigned n;
+
+        if (ioctl(master, TIOCGPTN, &n) < 0)
+                return -errno;
+        snprintf(buf, size, "/dev/pts/%u", n);
+        return 0;
+}
+
+int console_mount_dev_console(int master)
+{
+        char pty[32];
+        int fd, r;
+
+        r = pty_name(master, pty, sizeof(pty));
+        if (r < 0)
+                return log_error_errno(r, "find the pty's number");
+        /* the mount point only: an empty file, or whatever is there (never
+         * opened: it may be a device node) */
+        fd = open("/dev/console", O_WRONLY | O_CREAT | O_EXCL | O_NOCTTY | O_CLOEXEC, 0600);
+        if (fd < 0 && errno != EEXIST)
+                return log_error_errno(errno, "create /dev/console");
+        safe_close(fd);
+        if (mount(pty, "/dev/console", NULL, MS_BIND, NULL) < 0)
+                return log_error_errno(errno, "bind %s to /dev/console", pty);
+        return 0;
+}
+
+/* The terminal's name, carrying one fd in SCM_RIGHTS. */
 typedef struct FdMessage {
-        char data;
+        char data[32];
         union {
                 struct cmsghdr h;
                 char buf[CMSG_SPACE(sizeof(int))];
@@ -79,27 +126,57 @@ typedef struct FdMessage {
 
 static void fd_message_init(FdMessage *m)
 {
-        *m = (FdMessage){.data = 'T'};
-        m->iov = (struct iovec){.iov_base = &m->data, .iov_len = 1};
+        *m = (FdMessage){};
+        m->iov = (struct iovec){.iov_base = m->data, .iov_len = sizeof(m->data)};
         m->msg = (struct msghdr){.msg_iov = &m->iov,
                                  .msg_iovlen = 1,
                                  .msg_control = m->control.buf,
                                  .msg_controllen = sizeof(m->control.buf)};
 }
 
-int console_send(int sock, int master)
+int console_send(int sock, int master, const char *to)
 {
         FdMessage m;
         struct cmsghdr *c;
+        ssize_t n;
 
         fd_message_init(&m);
+        n = pty_name(master, m.data, sizeof(m.data));
+        if (n < 0)
+                return log_error_errno((int)n, "find the pty's number");
+        m.iov.iov_len = strlen(m.data) + 1;
         c = CMSG_FIRSTHDR(&m.msg);
         c->cmsg_level = SOL_SOCKET;
         c->cmsg_type = SCM_RIGHTS;
         c->cmsg_len = CMSG_LEN(sizeof(int));
         memcpy(CMSG_DATA(c), &master, sizeof(int));
-        if (sendmsg(sock, &m.msg, MSG_NOSIGNAL) != 1)
-                return log_error_errno(errno, "pass the pty to the runtime");
+        do
+                n = sendmsg(sock, &m.msg, MSG_NOSIGNAL);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return log_error_errno(errno, "send the pty to %s", to);
+        if ((size_t)n != m.iov.iov_len)
+                return log_error_errno(EPIPE, "send the pty to %s: short write", to);
+        return 0;
+}
+
+int console_socket_connect(const char *path, int *ret_fd)
+{
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        _cleanup_close_ int fd = -EBADF;
+        size_t len = strlen(path);
+
+        if (len == 0 || len >= sizeof(sa.sun_path))
+                return log_error_errno(ENAMETOOLONG,
+                                       "console socket %s: path must have 1 to %zu bytes", path,
+                                       sizeof(sa.sun_path) - 1);
+        memcpy(sa.sun_path, path, len);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return log_error_errno(errno, "create a socket for console socket %s", path);
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+                return log_error_errno(errno, "connect to console socket %s", path);
+        *ret_fd = TAKE_FD(fd);
         return 0;
 }
 
@@ -296,4 +373,13 @@ out:
                 (void)tcsetattr(STDIN_FILENO, TCSADRAIN, &saved);
         safe_close(r.sfd);
         return ret;
+}
+
+int console_wait(int sock, pid_t pid, int pidfd)
+{
+        _cleanup_close_ int master = -EBADF;
+
+        if (sock < 0 || console_receive(sock, &master) < 0)
+                return foreground_wait(pid, pidfd);
+        return console_relay(master, pid, pidfd);
 }

@@ -58,6 +58,7 @@ void container_free(Container *c)
         strv_free(c->annotations);
         free(c->image_ref);
         free(c->image_id);
+        free(c->console_socket);
         free(c);
 }
 

@@ -125,6 +125,11 @@ typedef struct Container {
         bool notify; /* the app sends READY=1: NOTIFY_SOCKET goes into the container */
         bool remove; /* --rm */
         bool tty;    /* --tty: a pty of the container's devpts on stdio, see console.h */
+        /* OCI process.consoleSize; 0 rows: the size of the runtime's terminal */
+        unsigned short tty_rows, tty_cols;
+        /* OCI --console-socket PATH, where the init sends the pty master
+         * (named in messages); NULL: back to the runtime */
+        char *console_socket;
 } Container;
 
 Container *container_new(void);

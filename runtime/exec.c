@@ -309,7 +309,9 @@ int verb_exec(int argc, char **argv)
         }
         if (child == 0) {
                 sigprocmask(SIG_SETMASK, &old, NULL);
-                if (master >= 0 && console_attach_slave(master, info.uid) < 0)
+                int slave;
+                if (master >= 0 && (console_open_slave(master, info.uid, NULL, &slave) < 0 ||
+                                    console_take_stdio(slave, NULL) < 0))
                         _exit(126);
                 exec_child(&info, cwd_fd, argv + optind, seccomp);
         }

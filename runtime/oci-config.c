@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* An OCI bundle's config.json -> Container. Parsed once per start. What
- * berth cannot honour is an error (user namespaces, hooks, terminals,
- * unknown capabilities and rlimits); cgroup settings (linux.resources,
+ * berth cannot honour is an error (user namespaces, hooks, unknown
+ * capabilities and rlimits); cgroup settings (linux.resources,
  * cgroupsPath) are left to systemd and ignored, as are annotations. */
 #include <errno.h>
 #include <jansson.h>
@@ -125,6 +125,22 @@ static int parse_rlimits(Container *c, json_t *a)
         return 0;
 }
 
+static int parse_console_size(Container *c, json_t *o)
+{
+        json_t *h = json_object_get(o, "height"), *w = json_object_get(o, "width");
+
+        if (!json_is_integer(h) || !json_is_integer(w) || json_integer_value(h) < 0 ||
+            json_integer_value(h) > UINT16_MAX || json_integer_value(w) < 0 ||
+            json_integer_value(w) > UINT16_MAX)
+                return log_error_errno(EINVAL,
+                                       "config.json: process.consoleSize needs height "
+                                       "and width from 0 to %u",
+                                       UINT16_MAX);
+        c->tty_rows = (unsigned short)json_integer_value(h);
+        c->tty_cols = (unsigned short)json_integer_value(w);
+        return 0;
+}
+
 static int parse_process(Container *c, json_t *p)
 {
         json_t *user = json_object_get(p, "user"), *v;
@@ -134,9 +150,16 @@ static int parse_process(Container *c, json_t *p)
 
         if (!json_is_object(p))
                 return log_error_errno(EINVAL, "config.json: process is missing");
-        if (json_is_true(json_object_get(p, "terminal")))
-                return log_error_errno(EOPNOTSUPP, "config.json: process.terminal is not "
-                                                   "supported by berth-runtime");
+        v = json_object_get(p, "terminal");
+        if (v && !json_is_boolean(v))
+                return log_error_errno(EINVAL, "config.json: process.terminal must be a boolean");
+        c->tty = json_is_true(v);
+        /* The spec has runtimes ignore consoleSize without a terminal. */
+        if (c->tty && (v = json_object_get(p, "consoleSize"))) {
+                r = parse_console_size(c, v);
+                if (r < 0)
+                        return r;
+        }
         r = strv_from_json(json_object_get(p, "args"), "process.args", &c->args);
         if (r < 0)
                 return r;

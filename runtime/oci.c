@@ -11,11 +11,13 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "console.h"
 #include "fileio.h"
 #include "handoff.h"
 #include "log.h"
@@ -33,6 +35,7 @@ typedef struct OciArgs {
         const char *bundle;
         const char *pid_file;
         const char *signal;
+        const char *console_socket;
         bool force, detach;
 } OciArgs;
 
@@ -160,12 +163,49 @@ static int state_read(const OciArgs *a, OciState *ret)
         return 0;
 }
 
-static int oci_create(const OciArgs *a, SpawnWait wait, pid_t *ret_pid, int *ret_pidfd,
-                      int *ret_status_fd)
+/* Where the init sends the pty master when process.terminal is true: to
+ * the caller's --console-socket, or in a foreground run without one back
+ * to us (*ret_relay_fd) to relay to our stdio, as `run --tty` does. */
+static int console_prepare(const OciArgs *a, Container *c, SpawnWait wait, int *ret_send_fd,
+                           int *ret_relay_fd)
+{
+        int pair[2];
+
+        if (a->console_socket && !c->tty)
+                return log_error_errno(EINVAL,
+                                       "--console-socket %s: config.json has no "
+                                       "process.terminal, so there is no terminal to send",
+                                       a->console_socket);
+        if (!c->tty)
+                return 0;
+        if (a->console_socket) {
+                if (!(c->console_socket = strdup(a->console_socket)))
+                        return log_oom();
+                return console_socket_connect(a->console_socket, ret_send_fd);
+        }
+        if (wait != SPAWN_WAIT_NONE || !ret_relay_fd)
+                /* we exit before the container: nobody would hold the master */
+                return log_error_errno(EINVAL,
+                                       "config.json: process.terminal needs --console-socket "
+                                       "for %s",
+                                       wait == SPAWN_WAIT_READY ? "create"
+                                       : a->detach              ? "run --detach"
+                                                                : "run under systemd "
+                                                                  "(NOTIFY_SOCKET)");
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+                return log_error_errno(errno, "create the console socket pair");
+        *ret_relay_fd = pair[0];
+        *ret_send_fd = pair[1];
+        return 0;
+}
+
+/* ret_relay_fd (foreground run only, else NULL): see console_prepare(). */
+static int oci_create(const OciArgs *a, SpawnWait wait, int *ret_relay_fd, pid_t *ret_pid,
+                      int *ret_pidfd, int *ret_status_fd)
 {
         _cleanup_(container_freep) Container *c = NULL;
         _cleanup_free_ char *dir = NULL, *fifo = NULL, *seccomp = NULL, *bundle = NULL;
-        _cleanup_close_ int fifo_fd = -EBADF;
+        _cleanup_close_ int fifo_fd = -EBADF, console_fd = -EBADF;
         int r;
 
         bundle = realpath(a->bundle, NULL);
@@ -184,6 +224,9 @@ static int oci_create(const OciArgs *a, SpawnWait wait, pid_t *ret_pid, int *ret
         r = container_from_oci_bundle(bundle, a->id, seccomp, &c);
         if (r < 0)
                 goto fail;
+        r = console_prepare(a, c, wait, &console_fd, ret_relay_fd);
+        if (r < 0)
+                goto fail;
         if (wait == SPAWN_WAIT_READY) {
                 if (mkfifo(fifo, 0600) < 0) {
                         r = log_error_errno(errno, "create %s", fifo);
@@ -195,7 +238,7 @@ static int oci_create(const OciArgs *a, SpawnWait wait, pid_t *ret_pid, int *ret
                         goto fail;
                 }
         }
-        r = container_spawn(c, wait, fifo_fd, -EBADF, ret_pid, ret_pidfd, ret_status_fd);
+        r = container_spawn(c, wait, fifo_fd, console_fd, ret_pid, ret_pidfd, ret_status_fd);
         if (r < 0)
                 goto fail;
         r = state_write(a, *ret_pid, bundle);
@@ -205,6 +248,8 @@ static int oci_create(const OciArgs *a, SpawnWait wait, pid_t *ret_pid, int *ret
         }
         return 0;
 fail:
+        if (ret_relay_fd)
+                *ret_relay_fd = safe_close(*ret_relay_fd);
         (void)rm_rf(dir);
         return r;
 }
@@ -319,20 +364,21 @@ static int oci_delete(const OciArgs *a)
 
 static int oci_run_foreground(const OciArgs *a)
 {
-        _cleanup_close_ int pidfd = -EBADF, status_fd = -EBADF;
+        _cleanup_close_ int pidfd = -EBADF, status_fd = -EBADF, relay = -EBADF;
         _cleanup_free_ char *dir = NULL;
         bool foreground = !a->detach && !handoff_wanted();
         pid_t pid;
         int r, q;
 
-        r = oci_create(a, foreground ? SPAWN_WAIT_NONE : SPAWN_WAIT_EXEC, &pid, &pidfd, &status_fd);
+        r = oci_create(a, foreground ? SPAWN_WAIT_NONE : SPAWN_WAIT_EXEC, &relay, &pid, &pidfd,
+                       &status_fd);
         if (r < 0)
                 return 1;
         if (a->detach)
                 return 0;
         if (!foreground)
                 return handoff_to_systemd(pid, false) < 0 ? 1 : 0;
-        r = foreground_wait(pid, pidfd);
+        r = console_wait(relay, pid, pidfd);
         q = container_spawn_result(NULL, status_fd);
         if (state_dir(a, NULL, &dir) >= 0)
                 (void)rm_rf(dir);
@@ -360,12 +406,11 @@ int verb_oci(const char *verb, int argc, char **argv, const char *root)
                 switch (opt) {
                 case 'h':
                         printf("Usage: berth-runtime [--root DIR] create|run --bundle DIR "
-                               "[--pid-file FILE] [--detach] ID\n"
+                               "[--pid-file FILE] [--console-socket PATH] [--detach] ID\n"
                                "       berth-runtime start|state|delete [--force] ID\n"
                                "       berth-runtime kill [--all] ID [SIGNAL]\n\n"
                                "runc's --no-pivot, --no-new-keyring and kill --all are accepted "
-                               "and change\nnothing; --console-socket is refused (no "
-                               "terminals).\n");
+                               "and change\nnothing.\n");
                         return 0;
                 case 'b':
                         a.bundle = optarg;
@@ -383,8 +428,8 @@ int verb_oci(const char *verb, int argc, char **argv, const char *root)
                         a.detach = true;
                         break;
                 case 'c':
-                        log_error("--console-socket: terminals are not supported");
-                        return 2;
+                        a.console_socket = optarg;
+                        break;
                 case 'a':
                 case 'n':
                 case 'k':
@@ -396,6 +441,10 @@ int verb_oci(const char *verb, int argc, char **argv, const char *root)
                 log_error("%s needs a container ID (letters, digits, '_', '.', '-')", verb);
                 return 2;
         }
+        if (a.console_socket && !streq(verb, "create") && !streq(verb, "run")) {
+                log_error("--console-socket is an option of create and run, not %s", verb);
+                return 2;
+        }
         a.id = argv[optind];
         if (optind + 1 < argc)
                 a.signal = argv[optind + 1];
@@ -403,7 +452,7 @@ int verb_oci(const char *verb, int argc, char **argv, const char *root)
         if (streq(verb, "create")) {
                 _cleanup_close_ int pidfd = -EBADF;
                 pid_t pid;
-                r = oci_create(&a, SPAWN_WAIT_READY, &pid, &pidfd, NULL);
+                r = oci_create(&a, SPAWN_WAIT_READY, NULL, &pid, &pidfd, NULL);
         } else if (streq(verb, "run"))
                 return oci_run_foreground(&a);
         else if (streq(verb, "start"))

@@ -834,7 +834,7 @@ static bool is_oci_run(int argc, char **argv)
 int verb_run(int argc, char **argv, const char *oci_root)
 {
         _cleanup_(container_freep) Container *c = NULL;
-        _cleanup_close_ int pidfd = -EBADF, status_fd = -EBADF, master = -EBADF;
+        _cleanup_close_ int pidfd = -EBADF, status_fd = -EBADF;
         _cleanup_close_pair_ int console[2] = {-EBADF, -EBADF};
         bool fresh = false, foreground;
         pid_t pid;
@@ -872,11 +872,7 @@ int verb_run(int argc, char **argv, const char *oci_root)
                 r = handoff_to_systemd(pid, c->notify);
                 return r < 0 ? 1 : 0;
         }
-        /* no pty when the start failed before passing it: just reap */
-        if (c->tty && console_receive(console[0], &master) >= 0)
-                r = console_relay(master, pid, pidfd);
-        else
-                r = foreground_wait(pid, pidfd);
+        r = console_wait(console[0], pid, pidfd);
         if (container_spawn_result(c, status_fd) < 0)
                 return 1;
         /* Nobody runs `cleanup` after a foreground run. */

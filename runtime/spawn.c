@@ -286,7 +286,8 @@ int container_spawn(Container *c, SpawnWait wait, int exec_fifo_fd, int console_
         SpawnContext ctx = {.exec_fifo_fd = exec_fifo_fd,
                             .notify_fd = -EBADF,
                             .net_fd = -EBADF,
-                            .console_fd = console_fd};
+                            .console_fd = console_fd,
+                            .tty_fd = -EBADF};
         sigset_t fwd;
         int pidfd = -EBADF;
         pid_t pid;

@@ -14,6 +14,7 @@ typedef struct SpawnContext {
         int exec_fifo_fd; /* OCI create: O_PATH fd of exec.fifo, or -EBADF */
         int net_fd;       /* --network bridge|NAME: parent -> child, the /etc files, or -EBADF */
         int console_fd;   /* --tty: child -> parent, the pty master (console.h), or -EBADF */
+        int tty_fd;       /* child: the pty's terminal side, on stdio just before the exec */
         const char *notify_path; /* --notify: $NOTIFY_SOCKET to bind into the container */
         int notify_fd;
         unsigned n_listen_fds;
@@ -41,8 +42,10 @@ typedef enum SpawnWait {
  * exec'd (or is ready, for OCI create). On failure nothing is left behind:
  * the child is reaped and the directories this call created are removed.
  * The error has been logged (by the child, naming the step and path).
- * console_fd (or -EBADF): --tty, the socket on which the init sends its pty
- * master (console_receive()); the caller keeps and closes it. */
+ * console_fd (or -EBADF): --tty or OCI process.terminal, the socket on
+ * which the init sends its pty master (console_send()): one end of a pair
+ * (console_receive()) or a connected --console-socket; the caller keeps
+ * and closes it. */
 int container_spawn(Container *c, SpawnWait wait, int exec_fifo_fd, int console_fd, pid_t *ret_pid,
                     int *ret_pidfd, int *ret_status_fd);
 /* SPAWN_WAIT_NONE: once the child has exited, tells whether the start had

@@ -243,7 +243,30 @@ static void test_oci(void)
                           "", &c),
                   -EINVAL);
         CHECK_INT(oci_try(",\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\"}]", "", "", "", &c), -EINVAL);
-        CHECK_INT(oci_try(",\"terminal\":true", "", "", "", &c), -EOPNOTSUPP);
+        /* process.terminal: a pty; consoleSize only with it, in range */
+        CHECK_INT(oci_try(",\"terminal\":true,\"consoleSize\":{\"height\":30,\"width\":90}", "", "",
+                          "", &c),
+                  0);
+        CHECK(c->tty);
+        CHECK_INT(c->tty_rows, 30);
+        CHECK_INT(c->tty_cols, 90);
+        container_free(c);
+        CHECK_INT(oci_try(",\"terminal\":false,\"consoleSize\":{\"height\":-1}", "", "", "", &c),
+                  0);
+        CHECK(!c->tty);
+        CHECK_INT(c->tty_rows, 0);
+        container_free(c);
+        CHECK_INT(oci_try(",\"terminal\":\"yes\"", "", "", "", &c), -EINVAL);
+        CHECK_INT(oci_try(",\"terminal\":true,\"consoleSize\":{\"height\":65536,\"width\":1}", "",
+                          "", "", &c),
+                  -EINVAL);
+        CHECK_INT(oci_try(",\"terminal\":true,\"consoleSize\":{\"height\":-1,\"width\":1}", "", "",
+                          "", &c),
+                  -EINVAL);
+        CHECK_INT(oci_try(",\"terminal\":true,\"consoleSize\":{\"height\":\"30\",\"width\":1}", "",
+                          "", "", &c),
+                  -EINVAL);
+        CHECK_INT(oci_try(",\"terminal\":true,\"consoleSize\":[30,90]", "", "", "", &c), -EINVAL);
         CHECK_INT(oci_try("", ",{\"type\":\"user\"}", "", "", &c), -EOPNOTSUPP);
         CHECK_INT(oci_try("", ",{\"type\":\"bogus\"}", "", "", &c), -EINVAL);
         CHECK_INT(oci_try("", ",{\"type\":\"pid\",\"path\":\"/proc/1/ns/pid\"}", "", "", &c),
