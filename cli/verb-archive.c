@@ -31,9 +31,10 @@ int verb_load(Ctl *ctl, int argc, char **argv)
         while ((c = getopt_long(argc, argv, "+hi:q", opts, NULL)) >= 0)
                 switch (c) {
                 case 'h':
-                        printf("berthctl load [-i|--input FILE] [--name NAME]\n\n"
+                        printf("berthctl load [-q|--quiet] [-i|--input FILE] [--name NAME]\n\n"
                                "Load images from an OCI layout or docker save archive (default:\n"
-                               "standard input). --name names the image instead of the archive.\n");
+                               "standard input). --name names the image instead of the archive;\n"
+                               "-q: no progress and no names of the loaded images.\n");
                         return 0;
                 case 'i':
                         input = optarg;
@@ -65,7 +66,7 @@ int verb_load(Ctl *ctl, int argc, char **argv)
                 r = sd_bus_message_append(m, "hs", fd, name);
         if (r < 0)
                 return ctl_error(ctl, NULL, r, "load");
-        r = run_transfer(ctl, m, "load", true, &images);
+        r = run_transfer(ctl, m, "load", quiet, &images);
         if (r < 0)
                 return r;
         if (!quiet)

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -180,8 +181,24 @@ static int spool(const char *dir, char **ret)
         return 0;
 }
 
+/* "P DONE TOTAL" at most every 200 ms, and the last one always */
+static void import_progress(uint64_t done, uint64_t total, void *userdata)
+{
+        struct timespec *last = userdata, now;
+        int64_t ms;
+
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        ms = (int64_t)(now.tv_sec - last->tv_sec) * 1000 + (now.tv_nsec - last->tv_nsec) / 1000000;
+        if (done != total && ms < 200)
+                return;
+        *last = now;
+        printf("P %" PRIu64 " %" PRIu64 "\n", done, total);
+        fflush(stdout);
+}
+
 static int do_import(Store *store, const char *name)
 {
+        struct timespec last = {};
         _cleanup_strv_free_ char **ids = NULL;
         _cleanup_free_ char *tmp = NULL;
         const char *tmpdir = getenv("TMPDIR") ?: "/var/tmp";
@@ -199,7 +216,8 @@ static int do_import(Store *store, const char *name)
                         return 1;
                 }
         }
-        r = store_import_archive(store, tmp ?: "/proc/self/fd/3", name, &ids);
+        r = store_import_archive_progress(store, tmp ?: "/proc/self/fd/3", name, import_progress,
+                                          &last, &ids);
         if (tmp)
                 unlink(tmp);
         if (r < 0) {

@@ -4,7 +4,7 @@
 # action on it, as systemctl status/start), aligned tables with long names,
 # and --json with the field names berthctl(1) documents.
 . "$(dirname "$0")/lib.sh"
-for p in dbus-daemon busctl python3; do
+for p in dbus-daemon busctl python3 script; do
         command -v $p >/dev/null || skip "$p is not installed"
 done
 
@@ -59,6 +59,14 @@ long_image=localhost/a-rather-long-image-name-for-alignment:v1.2.3
 long_name=a-container-with-a-long-name-0123456789
 "$berthctl" load -i "$work/img.tar" --name "$long_image" >/dev/null || fail "load failed"
 "$berthctl" load -i "$work/img.tar" --name b:1 >/dev/null || fail "load failed"
+# load shows progress: percentages in a log, a bar on a terminal
+out=$("$berthctl" load -i "$work/img.tar" --name progress:1) || fail "load failed: $out"
+grep -qx "load: 100%" <<<"$out" || fail "load shows no percentage: $out"
+out=$(script -qec "$(printf '%q ' "$berthctl" load -i "$work/img.tar" --name progress:2)" /dev/null)
+grep -qE $'total +\\[=+\\] ' <<<"$out" || fail "load shows no bar on a terminal: $out"
+out=$("$berthctl" load -q -i "$work/img.tar" --name progress:3) || fail "load -q failed"
+[ -z "$out" ] || fail "load -q printed: $out"
+for n in 1 2 3; do "$berthctl" rmi progress:$n >/dev/null || fail "rmi progress:$n"; done
 "$berthctl" create --name "$long_name" "$long_image" >/dev/null || fail "create failed"
 "$berthctl" create --name c b:1 >/dev/null || fail "create failed"
 
