@@ -92,7 +92,7 @@ int verb_save(Ctl *ctl, int argc, char **argv)
                 case 'h':
                         printf("berthctl save [-o|--output FILE] IMAGE\n\n"
                                "Write IMAGE as an OCI layout tar archive (default: standard\n"
-                               "output).\n");
+                               "output). With -o, progress goes to standard output.\n");
                         return 0;
                 case 'o':
                         output = optarg;
@@ -122,5 +122,6 @@ int verb_save(Ctl *ctl, int argc, char **argv)
                 return ctl_error(ctl, NULL, r, "save");
         /* our copy must not keep a pipe reader waiting after berthd is done */
         fd = safe_close(fd);
-        return run_transfer(ctl, m, "save", true, NULL);
+        /* progress only where it cannot mix with the archive */
+        return run_transfer(ctl, m, "save", !output, NULL);
 }

@@ -182,7 +182,7 @@ static int spool(const char *dir, char **ret)
 }
 
 /* "P DONE TOTAL" at most every 200 ms, and the last one always */
-static void import_progress(uint64_t done, uint64_t total, void *userdata)
+static void report_progress(uint64_t done, uint64_t total, void *userdata)
 {
         struct timespec *last = userdata, now;
         int64_t ms;
@@ -216,7 +216,7 @@ static int do_import(Store *store, const char *name)
                         return 1;
                 }
         }
-        r = store_import_archive_progress(store, tmp ?: "/proc/self/fd/3", name, import_progress,
+        r = store_import_archive_progress(store, tmp ?: "/proc/self/fd/3", name, report_progress,
                                           &last, &ids);
         if (tmp)
                 unlink(tmp);
@@ -234,6 +234,7 @@ static int do_export(Store *store, const char *ref)
         _cleanup_free_ char *tmp = NULL;
         _cleanup_close_ int fd = -EBADF;
         const char *tmpdir = getenv("TMPDIR") ?: "/var/tmp";
+        struct timespec last = {};
         char buf[65536];
         ssize_t k;
         int r;
@@ -246,7 +247,7 @@ static int do_export(Store *store, const char *ref)
                 printf("E cannot create a temporary file: %s\n", strerror(errno));
                 return 1;
         }
-        r = store_export_archive(store, ref, tmp);
+        r = store_export_archive_progress(store, ref, tmp, report_progress, &last);
         if (r < 0) {
                 unlink(tmp);
                 printf("E cannot export %s: %s\n", ref, strerror(-r));

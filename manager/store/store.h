@@ -111,6 +111,10 @@ int store_import_archive_progress(Store *s, const char *path, const char *name,
                                   StoreProgressFn progress, void *userdata, char ***ret_ids);
 /* Saves an image as an OCI image-layout tar archive. */
 int store_export_archive(Store *s, const char *ref_or_id, const char *path);
+/* The same with progress: bytes of the layers' files written, of the
+ * image's size. */
+int store_export_archive_progress(Store *s, const char *ref_or_id, const char *path,
+                                  StoreProgressFn progress, void *userdata);
 
 /* Streaming layer extraction. Bytes of a (possibly compressed: gzip, zstd)
  * layer blob are fed as they arrive (from any one thread); new() may block

@@ -66,6 +66,11 @@ out=$(script -qec "$(printf '%q ' "$berthctl" load -i "$work/img.tar" --name pro
 grep -qE $'total +\\[=+\\] ' <<<"$out" || fail "load shows no bar on a terminal: $out"
 out=$("$berthctl" load -q -i "$work/img.tar" --name progress:3) || fail "load -q failed"
 [ -z "$out" ] || fail "load -q printed: $out"
+# save: progress with -o, none mixed into an archive on standard output
+out=$("$berthctl" save -o "$work/saved.tar" progress:1) || fail "save failed: $out"
+grep -qx "save: 100%" <<<"$out" || fail "save -o shows no percentage: $out"
+"$berthctl" save progress:1 >"$work/saved2.tar" || fail "save to stdout failed"
+cmp -s "$work/saved.tar" "$work/saved2.tar" || fail "save to stdout differs from save -o"
 for n in 1 2 3; do "$berthctl" rmi progress:$n >/dev/null || fail "rmi progress:$n"; done
 "$berthctl" create --name "$long_name" "$long_image" >/dev/null || fail "create failed"
 "$berthctl" create --name c b:1 >/dev/null || fail "create failed"
