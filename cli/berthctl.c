@@ -67,23 +67,16 @@ int stdin_from_null(void)
         return 0;
 }
 
-static int exit_code(int r)
+/* r >= 0 is the verb's own status (a foreground run's container). A failure
+ * is what ctl_fail() recorded; otherwise -EINVAL is the verbs' usage error
+ * and anything else a plain failure. */
+static int exit_code(const Ctl *ctl, int r)
 {
         if (r >= 0)
                 return r;
-        switch (r) {
-        case -EINVAL:
-                return EXIT_USAGE;
-        case -EACCES:
-        case -EPERM:
-                return EXIT_NOPERMISSION;
-        case -ENOENT:
-                return EXIT_NOTFOUND;
-        case -EHOSTUNREACH:
-                return EXIT_UNREACHABLE;
-        default:
-                return EXIT_FAIL;
-        }
+        if (ctl->status > 0)
+                return ctl->status;
+        return r == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
 }
 
 int main(int argc, char **argv)
@@ -96,7 +89,7 @@ int main(int argc, char **argv)
             {"no-ask-password", no_argument, NULL, ARG_NO_ASK},
             {},
         };
-        Ctl ctl = {.ask_password = true};
+        Ctl ctl = {.ask_password = true, .exit_not_found = EXIT_NOTINSTALLED};
         int c, r;
 
         /* only the character set matters (table widths); the other
@@ -132,7 +125,7 @@ int main(int argc, char **argv)
                         optind = 0; /* reset getopt for the verb */
                         r = verbs[i].fn(&ctl, argc, argv);
                         sd_bus_flush_close_unref(ctl.bus);
-                        return exit_code(r);
+                        return exit_code(&ctl, r);
                 }
         fprintf(stderr, "berthctl: unknown command \"%s\"; see berthctl --help\n", argv[optind]);
         return EXIT_USAGE;

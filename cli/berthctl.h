@@ -4,25 +4,31 @@
 #include <stdbool.h>
 #include <systemd/sd-bus.h>
 
-/* Exit codes, as systemd's tools use them */
+/* Exit codes, as systemctl uses them (LSB) */
 #define EXIT_OK           0
 #define EXIT_FAIL         1
 #define EXIT_USAGE        2
-#define EXIT_NOPERMISSION 4  /* LSB: insufficient privilege */
-#define EXIT_NOTFOUND     5  /* no such container or image */
+#define EXIT_NOPERMISSION 4  /* access denied, as systemctl start */
+#define EXIT_UNKNOWN      4  /* no such object, as systemctl status of a unit that does not exist */
+#define EXIT_NOTINSTALLED 5  /* no such object, as systemctl start/stop/kill of such a unit */
 #define EXIT_UNREACHABLE  75 /* EX_TEMPFAIL: registry not reachable (yet) */
 
 typedef struct Ctl {
         sd_bus *bus; /* to berthd, opened on first use */
         bool json;
-        bool ask_password; /* allow interactive polkit authorization */
+        bool ask_password;  /* allow interactive polkit authorization */
+        int status;         /* exit status of the first failure, 0: none classified yet */
+        int exit_not_found; /* EXIT_NOTINSTALLED; EXIT_UNKNOWN for queries */
 } Ctl;
 
 typedef int (*VerbFn)(Ctl *ctl, int argc, char **argv);
 
 int ctl_bus(Ctl *ctl, sd_bus **ret);
-/* Prints "berthctl: what: message" and maps a D-Bus error to an exit code. */
-int ctl_error(const sd_bus_error *e, int r, const char *what);
+/* Records the exit status of a failure, unless an earlier one was recorded. */
+void ctl_fail(Ctl *ctl, int status);
+/* Prints "berthctl: what: message", records the exit status its D-Bus error
+ * (or local error r) stands for and returns a negative errno. */
+int ctl_error(Ctl *ctl, const sd_bus_error *e, int r, const char *what);
 /* A method call on the Manager; reply may be NULL. */
 int ctl_call(Ctl *ctl, const char *method, sd_bus_message **reply, const char *what,
              const char *types, ...);

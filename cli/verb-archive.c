@@ -31,9 +31,10 @@ int verb_load(Ctl *ctl, int argc, char **argv)
         while ((c = getopt_long(argc, argv, "+hi:q", opts, NULL)) >= 0)
                 switch (c) {
                 case 'h':
-                        printf("berthctl load [-i FILE] [--name NAME]\n\n"
+                        printf("berthctl load [-q|--quiet] [-i|--input FILE] [--name NAME]\n\n"
                                "Load images from an OCI layout or docker save archive (default:\n"
-                               "standard input). --name names the image instead of the archive.\n");
+                               "standard input). --name names the image instead of the archive;\n"
+                               "-q: no progress and no names of the loaded images.\n");
                         return 0;
                 case 'i':
                         input = optarg;
@@ -64,8 +65,8 @@ int verb_load(Ctl *ctl, int argc, char **argv)
         if (r >= 0)
                 r = sd_bus_message_append(m, "hs", fd, name);
         if (r < 0)
-                return ctl_error(NULL, r, "load");
-        r = run_transfer(ctl, m, "load", true, &images);
+                return ctl_error(ctl, NULL, r, "load");
+        r = run_transfer(ctl, m, "load", quiet, &images);
         if (r < 0)
                 return r;
         if (!quiet)
@@ -89,9 +90,9 @@ int verb_save(Ctl *ctl, int argc, char **argv)
         while ((c = getopt_long(argc, argv, "+ho:", opts, NULL)) >= 0)
                 switch (c) {
                 case 'h':
-                        printf("berthctl save [-o FILE] IMAGE\n\n"
+                        printf("berthctl save [-o|--output FILE] IMAGE\n\n"
                                "Write IMAGE as an OCI layout tar archive (default: standard\n"
-                               "output).\n");
+                               "output). With -o, progress goes to standard output.\n");
                         return 0;
                 case 'o':
                         output = optarg;
@@ -118,8 +119,9 @@ int verb_save(Ctl *ctl, int argc, char **argv)
         if (r >= 0)
                 r = sd_bus_message_append(m, "sh", argv[optind], fd);
         if (r < 0)
-                return ctl_error(NULL, r, "save");
+                return ctl_error(ctl, NULL, r, "save");
         /* our copy must not keep a pipe reader waiting after berthd is done */
         fd = safe_close(fd);
-        return run_transfer(ctl, m, "save", true, NULL);
+        /* progress only where it cannot mix with the archive */
+        return run_transfer(ctl, m, "save", !output, NULL);
 }

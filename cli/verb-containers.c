@@ -84,10 +84,14 @@ int verb_ps(Ctl *ctl, int argc, char **argv)
         int r;
 
         r = simple_args(argc, argv,
-                        "berthctl ps [-a] [--json]\n\nList running containers; -a: all.\n", "+haj",
-                        opts, ps_handle, &a);
+                        "berthctl ps [-a|--all] [--json]\n\nList running containers; -a: all.\n",
+                        "+haj", opts, ps_handle, &a);
         if (r < 0)
                 return r == -ECANCELED ? 0 : r;
+        if (r < argc) {
+                fprintf(stderr, "berthctl: ps takes no arguments\n");
+                return -EINVAL;
+        }
         r = ctl_call(ctl, "ListContainers", &reply, "list containers", NULL);
         if (r < 0)
                 return r;
@@ -112,7 +116,7 @@ int verb_ps(Ctl *ctl, int argc, char **argv)
                         return r;
         }
         if (r < 0)
-                return ctl_error(NULL, r, "unreadable reply from berthd");
+                return ctl_error(ctl, NULL, r, "unreadable reply from berthd");
         return table_print(t, stdout, a.json);
 }
 
@@ -222,10 +226,11 @@ int verb_kill(Ctl *ctl, int argc, char **argv)
             {},
         };
         int signo = SIGKILL;
-        int r = simple_args(argc, argv,
-                            "berthctl kill [-s SIGNAL] NAME...\n\nSend SIGNAL (default KILL) to "
-                            "the containers' init.\n",
-                            "+hs:", opts, kill_handle, &signo);
+        int r = simple_args(
+            argc, argv,
+            "berthctl kill [-s|--signal SIGNAL] NAME...\n\nSend SIGNAL (default KILL) to "
+            "the containers' init.\n",
+            "+hs:", opts, kill_handle, &signo);
         if (r < 0)
                 return r == -ECANCELED ? 0 : r;
         return each_container(ctl, argc, argv, "KillContainer", "kill", "si", signo, 0);
@@ -247,10 +252,11 @@ int verb_rm(Ctl *ctl, int argc, char **argv)
             {},
         };
         int force = 0;
-        int r = simple_args(argc, argv,
-                            "berthctl rm [-f] NAME...\n\nRemove containers; -f stops running "
-                            "ones first.\n",
-                            "+hf", opts, rm_handle, &force);
+        int r =
+            simple_args(argc, argv,
+                        "berthctl rm [-f|--force] NAME...\n\nRemove containers; -f stops running "
+                        "ones first.\n",
+                        "+hf", opts, rm_handle, &force);
         if (r < 0)
                 return r == -ECANCELED ? 0 : r;
         return each_container(ctl, argc, argv, "RemoveContainer", "rm", "sb", 0, force);

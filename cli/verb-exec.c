@@ -82,7 +82,7 @@ static int get_main_pid(Ctl *ctl, const char *name, pid_t *ret)
                 r = sd_bus_get_property_trivial(ctl->bus, "org.berth1", path,
                                                 "org.berth1.Container", "MainPID", &e, 'u', &pid);
         if (r < 0)
-                return ctl_error(&e, r, "exec");
+                return ctl_error(ctl, &e, r, "exec");
         if (pid == 0) {
                 fprintf(stderr, "berthctl: exec: container %s is not running\n", name);
                 return -ESRCH;

@@ -38,6 +38,10 @@ int verb_images(Ctl *ctl, int argc, char **argv)
                 default:
                         return -EINVAL;
                 }
+        if (optind < argc) {
+                fprintf(stderr, "berthctl: images takes no arguments\n");
+                return -EINVAL;
+        }
         clock_gettime(CLOCK_REALTIME, &ts);
         now = (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
 
@@ -87,7 +91,7 @@ int verb_images(Ctl *ctl, int argc, char **argv)
                         break;
         }
         if (r < 0)
-                return ctl_error(NULL, r, "unreadable reply from berthd");
+                return ctl_error(ctl, NULL, r, "unreadable reply from berthd");
         return table_print(t, stdout, json);
 }
 

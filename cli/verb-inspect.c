@@ -97,7 +97,7 @@ static int get_all(Ctl *ctl, const char *path, const char *iface, json_t **ret)
         r = sd_bus_call_method(ctl->bus, "org.berth1", path, "org.freedesktop.DBus.Properties",
                                "GetAll", &e, &reply, "s", iface);
         if (r < 0)
-                return ctl_error(&e, r, "read properties");
+                return ctl_error(ctl, &e, r, "read properties");
         o = json_object();
         r = sd_bus_message_enter_container(reply, 'a', "{sv}");
         while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
@@ -120,7 +120,7 @@ static int get_all(Ctl *ctl, const char *path, const char *iface, json_t **ret)
         }
         if (r < 0) {
                 json_decref(o);
-                return ctl_error(NULL, r, "unreadable properties");
+                return ctl_error(ctl, NULL, r, "unreadable properties");
         }
         *ret = o;
         return 0;
@@ -146,7 +146,7 @@ static int lookup(Ctl *ctl, const char *name, const char *type, json_t **ret)
                 if (!sd_bus_error_has_names(&e, "org.berth1.NoSuchContainer",
                                             SD_BUS_ERROR_INVALID_ARGS) ||
                     type)
-                        return ctl_error(&e, r, name);
+                        return ctl_error(ctl, &e, r, name);
                 sd_bus_error_free(&e);
                 reply = sd_bus_message_unref(reply);
         }
@@ -157,13 +157,14 @@ static int lookup(Ctl *ctl, const char *name, const char *type, json_t **ret)
                                                     SD_BUS_ERROR_INVALID_ARGS)) {
                         fprintf(stderr, "berthctl: inspect: no container or image named %s\n",
                                 name);
+                        ctl_fail(ctl, ctl->exit_not_found);
                         return -ENOENT;
                 }
-                return ctl_error(&e, r, name);
+                return ctl_error(ctl, &e, r, name);
         }
         r = sd_bus_message_read(reply, "o", &path);
         if (r < 0)
-                return ctl_error(NULL, r, name);
+                return ctl_error(ctl, NULL, r, name);
         return get_all(ctl, path, "org.berth1.Image", ret);
 }
 
@@ -199,6 +200,8 @@ int verb_inspect(Ctl *ctl, int argc, char **argv)
                 fprintf(stderr, "berthctl: inspect: nothing named\n");
                 return -EINVAL;
         }
+        /* a query, like systemctl status: 4 for what does not exist */
+        ctl->exit_not_found = EXIT_UNKNOWN;
         a = json_array();
         for (int i = optind; i < argc; i++) {
                 json_t *o;

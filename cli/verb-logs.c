@@ -96,7 +96,7 @@ int verb_logs(Ctl *ctl, int argc, char **argv)
         while ((c = getopt_long(argc, argv, "+hfn:", opts, NULL)) >= 0)
                 switch (c) {
                 case 'h':
-                        printf("berthctl logs [-f] [-n N] [--since TIME] NAME\n\n"
+                        printf("berthctl logs [-f|--follow] [-n|--tail N] [--since TIME] NAME\n\n"
                                "Show what the container wrote to stdout and stderr, from the\n"
                                "journal (entries with CONTAINER_NAME=NAME).\n");
                         return 0;
@@ -135,7 +135,7 @@ int verb_logs(Ctl *ctl, int argc, char **argv)
 
         r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
         if (r < 0)
-                return ctl_error(NULL, r, "open the journal");
+                return ctl_error(ctl, NULL, r, "open the journal");
         r = sd_journal_add_match(j, match, 0);
         if (r < 0)
                 goto out;
@@ -185,7 +185,7 @@ int verb_logs(Ctl *ctl, int argc, char **argv)
 out:
         sd_journal_close(j);
         if (r < 0)
-                return ctl_error(NULL, r, "read the journal");
+                return ctl_error(ctl, NULL, r, "read the journal");
         (void)ctl;
         return 0;
 }

@@ -219,14 +219,14 @@ int run_transfer(Ctl *ctl, sd_bus_message *call, const char *label, bool quiet, 
                 r = sd_bus_match_signal(bus, NULL, "org.berth1", "/org/berth1",
                                         "org.berth1.Manager", "ImageNew", on_image_new, &v);
         if (r < 0)
-                return ctl_error(NULL, r, "watch the transfer");
+                return ctl_error(ctl, NULL, r, "watch the transfer");
 
         r = ctl_send(ctl, call, &reply, label);
         if (r < 0)
                 return r;
         r = sd_bus_message_read(reply, "o", &p);
         if (r < 0 || !(path = strdup(p)))
-                return ctl_error(NULL, r, label);
+                return ctl_error(ctl, NULL, r, label);
         v.path = path;
         /* a joined transfer may be halfway: show where it is */
         if (sd_bus_call_method(bus, "org.berth1", path, "org.freedesktop.DBus.Properties", "GetAll",
@@ -238,9 +238,9 @@ int run_transfer(Ctl *ctl, sd_bus_message *call, const char *label, bool quiet, 
         while (!v.result) {
                 r = sd_bus_process(bus, NULL);
                 if (r < 0)
-                        return ctl_error(NULL, r, label);
+                        return ctl_error(ctl, NULL, r, label);
                 if (r == 0 && (r = sd_bus_wait(bus, UINT64_MAX)) < 0)
-                        return ctl_error(NULL, r, label);
+                        return ctl_error(ctl, NULL, r, label);
         }
         if (streq(v.result, "done")) {
                 free(v.result);
@@ -250,7 +250,13 @@ int run_transfer(Ctl *ctl, sd_bus_message *call, const char *label, bool quiet, 
                 return 0;
         }
         fprintf(stderr, "berthctl: %s: %s\n", label, v.result);
-        r = strncmp(v.result, "unreachable:", 12) == 0 ? -EHOSTUNREACH : -EIO;
+        if (strncmp(v.result, "unreachable:", 12) == 0) {
+                r = -EHOSTUNREACH;
+                ctl_fail(ctl, EXIT_UNREACHABLE);
+        } else {
+                r = -EIO;
+                ctl_fail(ctl, EXIT_FAIL);
+        }
         free(v.result);
         strv_free(v.images);
         return r;
@@ -268,7 +274,7 @@ int pull_image(Ctl *ctl, const char *ref, bool quiet)
         if (r >= 0)
                 r = sd_bus_message_append(m, "s", ref);
         if (r < 0)
-                return ctl_error(NULL, r, label);
+                return ctl_error(ctl, NULL, r, label);
         if (!quiet)
                 printf("Pulling %s\n", ref);
         r = run_transfer(ctl, m, label, quiet, NULL);
@@ -285,7 +291,10 @@ static int pull_image_retrying(Ctl *ctl, const char *ref, bool quiet)
         unsigned delay = 1;
 
         for (;;) {
-                int r = pull_image(ctl, ref, quiet);
+                int r;
+
+                ctl->status = 0; /* this attempt's failure is the one to report */
+                r = pull_image(ctl, ref, quiet);
                 if (r != -EHOSTUNREACH)
                         return r;
                 fprintf(stderr, "berthctl: %s: registry not reachable, retrying in %us\n", ref,
@@ -311,7 +320,7 @@ int verb_pull(Ctl *ctl, int argc, char **argv)
         while ((c = getopt_long(argc, argv, "+hq", opts, NULL)) >= 0)
                 switch (c) {
                 case 'h':
-                        printf("berthctl pull [-q] [--policy=missing|always|newer]\n"
+                        printf("berthctl pull [-q|--quiet] [--policy=missing|always|newer]\n"
                                "              [--retry-unreachable] REFERENCE\n\n"
                                "Pull an image from its registry. missing: only when it is not\n"
                                "here yet; always and newer: ask the registry (layers already\n"
@@ -356,7 +365,7 @@ int verb_pull(Ctl *ctl, int argc, char **argv)
                         return 0;
                 }
                 if (!sd_bus_error_has_name(&e, "org.berth1.NoSuchImage"))
-                        return ctl_error(&e, r, "pull");
+                        return ctl_error(ctl, &e, r, "pull");
         }
         return retry ? pull_image_retrying(ctl, argv[optind], quiet)
                      : pull_image(ctl, argv[optind], quiet);

@@ -420,7 +420,7 @@ static int create(Ctl *ctl, RunArgs *a, char **ret_path)
                 r = create_once(ctl, a, &e, ret_path);
         }
         if (r < 0)
-                return ctl_error(&e, r, "create container");
+                return ctl_error(ctl, &e, r, "create container");
         return 0;
 }
 
@@ -431,7 +431,7 @@ static int read_string_property(Ctl *ctl, const char *path, const char *prop, ch
 
         r = sd_bus_get_property_string(ctl->bus, "org.berth1", path, "org.berth1.Container", prop,
                                        &e, ret);
-        return r < 0 ? ctl_error(&e, r, "read container") : 0;
+        return r < 0 ? ctl_error(ctl, &e, r, "read container") : 0;
 }
 
 int verb_create(Ctl *ctl, int argc, char **argv)

@@ -114,7 +114,7 @@ int container_image(ContainerBuild *c)
                 return decl_fail(c->g, c->d, ie, "'%s' is not an image reference", c->image);
         if (!image_fully_qualified(c->image))
                 decl_warn(c->d, ie,
-                          "%s specifies the image \"%s\" which not a fully qualified image "
+                          "%s specifies the image \"%s\", which is not a fully qualified image "
                           "name: it is looked up as docker.io/library/… by berth",
                           c->d->filename, c->image);
         return 0;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "generator.h"
 #include "log.h"
@@ -13,7 +14,8 @@ static void help(void)
         printf("Usage: berth-generator [OPTIONS] NORMAL-DIR [EARLY-DIR LATE-DIR]\n"
                "       berth-generator --dry-run [OPTIONS] [FILE...]\n"
                "\n"
-               "Turns berth declarations (*.container, *.volume, *.image) into systemd units.\n"
+               "Turns berth declarations (*.container, *.volume, *.image, *.network) into systemd\n"
+               "units.\n"
                "\n"
                "  -h --help              Show this help\n"
                "     --version           Show the version\n"
@@ -104,6 +106,25 @@ int main(int argc, char *argv[])
 
         if (g.dry_run) {
                 char **files = argv + optind;
+                bool missing = false;
+
+                /* A file that is not there would make its directory (or
+                 * "/") a search path and convert nothing. */
+                STRV_FOREACH (f, files) {
+                        struct stat st;
+
+                        if (stat(*f, &st) < 0) {
+                                log_error_errno(errno, "%s", *f);
+                                missing = true;
+                        } else if (!S_ISREG(st.st_mode)) {
+                                log_error("%s: not a declaration file", *f);
+                                missing = true;
+                        }
+                }
+                if (missing) {
+                        generator_done(&g);
+                        return 1;
+                }
                 /* Named files are searched where they are, so that their
                  * drop-ins and the declarations they depend on are found. */
                 STRV_FOREACH (f, files) {

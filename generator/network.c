@@ -4,12 +4,12 @@
  * that a typo fails at daemon-reload naming the line; berth-netns checks
  * what needs the other networks (overlaps, gateway inside the subnet). */
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "keys.h"
 #include "log.h"
+#include "names.h"
 #include "parse-util.h"
 #include "split.h"
 #include "strv.h"
@@ -62,20 +62,8 @@ char *network_name_of(const Decl *d, const char *as_named)
 
 bool network_name_valid(const char *n)
 {
-        /* berth-netns's rule, plus % for specifiers systemd expands. The
-         * names --network gives other meanings to are not network names. */
-        static const char *const reserved[] = {"bridge",  "host",      "none", "default",
-                                               "private", "container", "ns"};
-
-        if (isempty(n) || strlen(n) > 64 || !(isalnum((unsigned char)n[0]) || n[0] == '%'))
-                return false;
-        for (const char *p = n; *p; p++)
-                if (!isalnum((unsigned char)*p) && !strchr("_.-%", *p))
-                        return false;
-        for (size_t i = 0; i < ELEMENTSOF(reserved); i++)
-                if (streq(n, reserved[i]))
-                        return false;
-        return true;
+        /* berth-netns's rule, plus % for specifiers systemd expands */
+        return object_name_is_valid(n, NETWORK_NAME_MAX, "%") && !network_name_is_reserved(n);
 }
 
 static bool ipv4_valid(const char *s)
@@ -190,10 +178,8 @@ static int settings(Generator *g, Decl *d, StrBuf *b)
         if (decl_get_string(d, "InterfaceName", &ifname, &e) < 0)
                 return log_oom();
         if (!isempty(ifname)) {
-                bool ok = strlen(ifname) <= 15 && isalnum((unsigned char)ifname[0]);
-                for (const char *p = ifname; *p && ok; p++)
-                        ok = isalnum((unsigned char)*p) || strchr("_.-", *p);
-                if (!ok)
+                /* berth-netns's rule for interface names */
+                if (!object_name_is_valid(ifname, 15, NULL))
                         return decl_fail(g, d, e,
                                          "'%s' is not an interface name: 1-15 characters of "
                                          "[A-Za-z0-9_.-]",

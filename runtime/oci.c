@@ -406,9 +406,11 @@ int verb_oci(const char *verb, int argc, char **argv, const char *root)
                 switch (opt) {
                 case 'h':
                         printf("Usage: berth-runtime [--root DIR] create|run --bundle DIR "
-                               "[--pid-file FILE] [--console-socket PATH] ID\n"
+                               "[--pid-file FILE] [--console-socket PATH] [--detach] ID\n"
                                "       berth-runtime start|state|delete [--force] ID\n"
-                               "       berth-runtime kill ID [SIGNAL]\n");
+                               "       berth-runtime kill [--all] ID [SIGNAL]\n\n"
+                               "runc's --no-pivot, --no-new-keyring and kill --all are accepted "
+                               "and change\nnothing.\n");
                         return 0;
                 case 'b':
                         a.bundle = optarg;

@@ -91,20 +91,6 @@ static void run_args_done(RunArgs *a)
         strv_free(a->command);
 }
 
-bool container_name_is_valid(const char *s)
-{
-        if (isempty(s) || strlen(s) > 128)
-                return false;
-        if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
-              (s[0] >= '0' && s[0] <= '9')))
-                return false;
-        for (const char *p = s; *p; p++)
-                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-",
-                            *p))
-                        return false;
-        return true;
-}
-
 static int random_name(char **ret)
 {
         uint8_t b[6];

@@ -4,8 +4,8 @@
 #include <stdbool.h>
 
 #include "container.h"
+#include "names.h"
 
-bool container_name_is_valid(const char *s);
 void run_help(void);
 /* Parses `run`'s options into a Container. Returns 1 after --help, 0 with
  * *ret set; *ret_fresh when the writable layer is the default one, which

@@ -28,17 +28,40 @@ command -v clang >/dev/null || {
 # The libraries get coverage instrumentation and the sanitizers through
 # c_args; tests/fuzz/meson.build adds the libFuzzer main to the targets.
 # -Werror stays with the gcc build: clang warns about other things.
-if [ ! -d "$build" ]; then
+if [ ! -f "$build/build.ninja" ]; then
         CC=clang meson setup "$build" "$top" -Db_sanitize=none -Db_lundef=false -Dwerror=false \
                 -Dc_args=-fsanitize=fuzzer-no-link,address,undefined \
-                -Dc_link_args=-fsanitize=address,undefined >/dev/null
+                -Dc_link_args=-fsanitize=address,undefined >"$build.setup.log" 2>&1 || {
+                cat "$build.setup.log" >&2
+                exit 1
+        }
+        rm -f "$build.setup.log"
 fi
-ninja -C "$build" >/dev/null
 
-if [ $# -eq 0 ]; then
-        set -- $(find "$build/tests/fuzz" -maxdepth 1 -type f -executable -name 'fuzz-*' \
-                -printf '%f\n' | sed 's/^fuzz-//' | sort)
+# Only the fuzz targets (and the libraries they link) are built: the rest of
+# the tree is not made for these flags (static test programs cannot link the
+# sanitizer runtimes) and would only cost time.
+mapfile -t all_targets < <(ninja -C "$build" -t targets all |
+        sed -n 's|^\(tests/fuzz/fuzz-[a-z0-9-]*\): .*|\1|p' | sort -u)
+if [ ${#all_targets[@]} -eq 0 ]; then
+        echo "fuzz: no fuzz targets in $build (is it a clang build?)" >&2
+        exit 1
 fi
+if [ $# -eq 0 ]; then
+        set -- "${all_targets[@]#tests/fuzz/fuzz-}"
+fi
+build_targets=()
+for t in "$@"; do
+        if [[ " ${all_targets[*]} " != *" tests/fuzz/fuzz-$t "* ]]; then
+                echo "fuzz: no target $t" >&2
+                exit 2
+        fi
+        build_targets+=("tests/fuzz/fuzz-$t")
+done
+ninja -C "$build" "${build_targets[@]}" >"$build/fuzz-build.log" 2>&1 || {
+        grep -v '^\[' "$build/fuzz-build.log" >&2
+        exit 1
+}
 
 run_one() {
         local t=$1 exe="$build/tests/fuzz/fuzz-$1"
@@ -74,11 +97,6 @@ run_one() {
 failed=0
 running=0
 for t in "$@"; do
-        [ -x "$build/tests/fuzz/fuzz-$t" ] || {
-                echo "fuzz: no target $t" >&2
-                failed=1
-                continue
-        }
         run_one "$t" &
         running=$((running + 1))
         if [ $running -ge "$jobs" ]; then

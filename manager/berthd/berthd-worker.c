@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -109,7 +110,10 @@ static int do_pull(Store *store, const char *ref)
 
         r = registry_new(&paths, &reg);
         if (r < 0) {
-                printf("E cannot read the registry configuration: %s\n", strerror(-r));
+                /* the file and line went to berthd's journal (stderr) */
+                printf("E cannot read the registry configuration in %s: %s (berthd's journal "
+                       "names the file and line)\n",
+                       paths.config_dir ?: BERTH_CONFDIR "/registries.d", strerror(-r));
                 return 1;
         }
         r = pull_context_new(reg, &pull);
@@ -177,8 +181,24 @@ static int spool(const char *dir, char **ret)
         return 0;
 }
 
+/* "P DONE TOTAL" at most every 200 ms, and the last one always */
+static void report_progress(uint64_t done, uint64_t total, void *userdata)
+{
+        struct timespec *last = userdata, now;
+        int64_t ms;
+
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        ms = (int64_t)(now.tv_sec - last->tv_sec) * 1000 + (now.tv_nsec - last->tv_nsec) / 1000000;
+        if (done != total && ms < 200)
+                return;
+        *last = now;
+        printf("P %" PRIu64 " %" PRIu64 "\n", done, total);
+        fflush(stdout);
+}
+
 static int do_import(Store *store, const char *name)
 {
+        struct timespec last = {};
         _cleanup_strv_free_ char **ids = NULL;
         _cleanup_free_ char *tmp = NULL;
         const char *tmpdir = getenv("TMPDIR") ?: "/var/tmp";
@@ -196,7 +216,8 @@ static int do_import(Store *store, const char *name)
                         return 1;
                 }
         }
-        r = store_import_archive(store, tmp ?: "/proc/self/fd/3", name, &ids);
+        r = store_import_archive_progress(store, tmp ?: "/proc/self/fd/3", name, report_progress,
+                                          &last, &ids);
         if (tmp)
                 unlink(tmp);
         if (r < 0) {
@@ -213,6 +234,7 @@ static int do_export(Store *store, const char *ref)
         _cleanup_free_ char *tmp = NULL;
         _cleanup_close_ int fd = -EBADF;
         const char *tmpdir = getenv("TMPDIR") ?: "/var/tmp";
+        struct timespec last = {};
         char buf[65536];
         ssize_t k;
         int r;
@@ -225,7 +247,7 @@ static int do_export(Store *store, const char *ref)
                 printf("E cannot create a temporary file: %s\n", strerror(errno));
                 return 1;
         }
-        r = store_export_archive(store, ref, tmp);
+        r = store_export_archive_progress(store, ref, tmp, report_progress, &last);
         if (r < 0) {
                 unlink(tmp);
                 printf("E cannot export %s: %s\n", ref, strerror(-r));

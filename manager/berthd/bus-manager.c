@@ -300,7 +300,7 @@ static int check_network(Manager *m, const ContainerRecord *rec, sd_bus_error *e
 
         if (why)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%s", why);
-        if (!rec->network || !network_name_is_plain(rec->network))
+        if (!rec->network || !network_name_is_valid(rec->network))
                 return 0;
         if (asprintf(&path, "%s/networks/%s.json", m->state_dir, rec->network) < 0)
                 return -ENOMEM;

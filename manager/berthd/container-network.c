@@ -20,25 +20,10 @@ static bool chars_in(const char *s, const char *extra)
         return true;
 }
 
-bool network_name_is_plain(const char *s)
-{
-        /* berth-netns's names; the words --network gives other meanings to
-         * are not names. */
-        static const char *const reserved[] = {"bridge",  "host",      "none", "default",
-                                               "private", "container", "ns"};
-
-        if (isempty(s) || strlen(s) > 64 || !isalnum((unsigned char)s[0]) || !chars_in(s, "_.-"))
-                return false;
-        for (size_t i = 0; i < ELEMENTSOF(reserved); i++)
-                if (streq(s, reserved[i]))
-                        return false;
-        return true;
-}
-
 bool network_mode_is_valid(const char *s)
 {
         return s && (streq(s, "none") || streq(s, "host") || streq(s, "bridge") ||
-                     network_name_is_plain(s));
+                     network_name_is_valid(s));
 }
 
 bool ipv4_address_is_valid(const char *s)

@@ -61,25 +61,6 @@ void container_record_free(ContainerRecord *c)
         free(c);
 }
 
-bool container_name_is_valid(const char *name)
-{
-        size_t n;
-
-        if (isempty(name))
-                return false;
-        n = strlen(name);
-        if (n > CONTAINER_NAME_MAX)
-                return false;
-        for (size_t i = 0; i < n; i++) {
-                char ch = name[i];
-                bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                             (ch >= '0' && ch <= '9');
-                if (i == 0 ? !alnum : !(alnum || ch == '_' || ch == '.' || ch == '-'))
-                        return false;
-        }
-        return true;
-}
-
 bool container_id_is_valid(const char *id)
 {
         if (!id || strlen(id) != CONTAINER_ID_LEN)

@@ -9,8 +9,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define CONTAINER_NAME_MAX 128
-#define CONTAINER_ID_LEN   64
+#include "names.h"
+
+#define CONTAINER_ID_LEN 64
 
 /* Restart policies as Docker names them; each maps to one systemd Restart=. */
 typedef enum RestartPolicy {
@@ -56,8 +57,6 @@ static inline void container_record_freep(ContainerRecord **c)
                 container_record_free(*c);
 }
 
-/* Like Docker: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most CONTAINER_NAME_MAX. */
-bool container_name_is_valid(const char *name);
 bool container_id_is_valid(const char *id);
 /* Every string of a record: at most 64 KiB, no control characters but tab
  * (values end up on ExecStart= lines and in the journal). */
@@ -70,7 +69,6 @@ bool volume_spec_is_valid(const char *s);
 /* The forms berth-runtime accepts, checked before they reach its command
  * line (the runtime checks them again, with the other networks in view). */
 bool network_mode_is_valid(const char *s); /* none, host, bridge or a network name */
-bool network_name_is_plain(const char *s); /* a network name, not none/host/bridge */
 bool publish_spec_is_valid(const char *s);
 bool ip_address_is_valid(const char *s); /* IPv4 or IPv6 */
 bool ipv4_address_is_valid(const char *s);

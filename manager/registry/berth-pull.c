@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "macro.h"
@@ -34,6 +35,8 @@ typedef struct PullThread {
         struct timespec last;
         PullPhase last_phase;
         LayerState last_states[256];
+        bool tty;       /* stdout is a terminal: the total is a bar, redrawn in place */
+        bool bar_shown; /* the bar is on the current line */
 } PullThread;
 
 static void help(void)
@@ -170,13 +173,44 @@ static const char *const phase_names[] = {
     [PULL_DONE] = "done",
 };
 
+/* The overall line: "layers REF DONE/TOTAL (P%)" in a log, and on a
+ * terminal a bar that the next update overwrites. */
+static void print_total(PullThread *t, const PullProgress *pp)
+{
+        enum { BAR = 30 };
+        unsigned pct = pp->total > 0 ? (unsigned)(pp->done * 100 / pp->total) : 0;
+
+        if (pct > 100)
+                pct = 100;
+        if (pp->total == 0) { /* resolving, committing: no bytes to count */
+                printf("%s%s %s", t->tty ? "\r\033[K" : "", phase_names[pp->phase], pp->reference);
+                if (t->tty)
+                        t->bar_shown = true;
+                else
+                        putchar('\n');
+                return;
+        }
+        if (!t->tty) {
+                printf("%s %s %ju/%ju (%u%%)\n", phase_names[pp->phase], pp->reference,
+                       (uintmax_t)pp->done, (uintmax_t)pp->total, pct);
+                return;
+        }
+        printf("\r\033[K%-10s [%.*s%*s] %3u%% %ju/%ju", phase_names[pp->phase],
+               (int)(pct * BAR / 100),
+               "==============================", (int)(BAR - pct * BAR / 100), "", pct,
+               (uintmax_t)pp->done, (uintmax_t)pp->total);
+        t->bar_shown = true;
+}
+
 /* One line per layer state change, and an overall line at most once a
- * second, so that logs of a pull stay readable. */
+ * second (a log) or ten times a second (a terminal), so that logs of a pull
+ * stay readable. */
 static void on_progress(const PullProgress *pp, void *userdata)
 {
         PullThread *t = userdata;
         struct timespec now;
         bool changed = pp->phase != t->last_phase;
+        int64_t since;
 
         if (t->args->quiet)
                 return;
@@ -185,14 +219,16 @@ static void on_progress(const PullProgress *pp, void *userdata)
                         continue;
                 t->last_states[i] = pp->layers[i].state;
                 changed = true;
-                printf("layer %s %s %ju/%ju\n", pp->layers[i].digest,
-                       state_names[pp->layers[i].state], (uintmax_t)pp->layers[i].done,
-                       (uintmax_t)pp->layers[i].total);
+                printf("%slayer %s %s %ju/%ju\n", t->bar_shown ? "\r\033[K" : "",
+                       pp->layers[i].digest, state_names[pp->layers[i].state],
+                       (uintmax_t)pp->layers[i].done, (uintmax_t)pp->layers[i].total);
+                t->bar_shown = false;
         }
         clock_gettime(CLOCK_MONOTONIC, &now);
-        if (changed || now.tv_sec > t->last.tv_sec) {
-                printf("%s %s %ju/%ju\n", phase_names[pp->phase], pp->reference,
-                       (uintmax_t)pp->done, (uintmax_t)pp->total);
+        since = (int64_t)(now.tv_sec - t->last.tv_sec) * 1000 +
+                (now.tv_nsec - t->last.tv_nsec) / 1000000;
+        if (changed || since >= (t->tty ? 100 : 1000)) {
+                print_total(t, pp);
                 t->last = now;
         }
         t->last_phase = pp->phase;
@@ -214,7 +250,8 @@ static void *pull_thread(void *userdata)
 static int run(const Args *a, Registry *reg, Store *store)
 {
         _cleanup_(pull_context_freep) PullContext *pull = NULL;
-        PullThread t = {.store = store, .args = a, .last_phase = PULL_DONE};
+        PullThread t = {
+            .store = store, .args = a, .last_phase = PULL_DONE, .tty = isatty(STDOUT_FILENO)};
         const struct timespec tick = {.tv_nsec = 100 * 1000000L};
         pthread_t thread;
         sigset_t mask;
@@ -237,6 +274,8 @@ static int run(const Args *a, Registry *reg, Store *store)
                 if (sigtimedwait(&mask, NULL, &tick) > 0)
                         pull_context_cancel(pull);
         pthread_join(thread, NULL);
+        if (t.bar_shown)
+                putchar('\n');
         if (t.r < 0)
                 return log_error("%s", strna(pull_context_error(pull))), t.r;
         printf("%s%s\n", a->quiet ? "" : "image ", t.image_id);
@@ -259,7 +298,9 @@ int main(int argc, char **argv)
         }
         r = registry_new(&a.paths, &reg);
         if (r < 0) {
-                log_error_errno(r, "load registry configuration");
+                /* a bad file was named, with its line, where it was read */
+                if (r == -ENOMEM)
+                        log_oom();
                 goto finish;
         }
         STRV_FOREACH (h, a.insecure) {

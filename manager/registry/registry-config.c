@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <openssl/evp.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -353,8 +354,23 @@ static int decode_auth(const char *b64, char **ret_user, char **ret_password)
         return 0;
 }
 
+/* -EBADMSG, and the reason when the caller wants it */
+static int malformed(char **ret_why, const char *fmt, ...) _printf_(2, 3);
+static int malformed(char **ret_why, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (ret_why) {
+                va_start(ap, fmt);
+                if (vasprintf(ret_why, fmt, ap) < 0)
+                        *ret_why = NULL;
+                va_end(ap);
+        }
+        return -EBADMSG;
+}
+
 int auth_json_lookup(const char *json, size_t len, const char *host, char **ret_user,
-                     char **ret_password)
+                     char **ret_password, char **ret_why)
 {
         json_t *auths, *entry;
         json_error_t err;
@@ -363,14 +379,18 @@ int auth_json_lookup(const char *json, size_t len, const char *host, char **ret_
         int r = 0;
 
         *ret_user = *ret_password = NULL;
+        if (ret_why)
+                *ret_why = NULL;
         root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &err);
-        if (!root || !json_is_object(root)) {
+        if (!root)
+                return malformed(ret_why, "line %d, column %d: %s", err.line, err.column, err.text);
+        if (!json_is_object(root)) {
                 json_decref(root);
-                return -EBADMSG;
+                return malformed(ret_why, "not a JSON object");
         }
         auths = json_object_get(root, "auths");
         if (auths && !json_is_object(auths))
-                r = -EBADMSG;
+                r = malformed(ret_why, "\"auths\" is not an object");
         json_object_foreach(auths, key, entry)
         {
                 json_t *a;
@@ -379,10 +399,13 @@ int auth_json_lookup(const char *json, size_t len, const char *host, char **ret_
                         continue;
                 a = json_object_get(entry, "auth");
                 if (!json_is_string(a)) {
-                        r = -EBADMSG;
+                        r = malformed(ret_why, "auths.\"%s\".auth is not a string", key);
                         break;
                 }
                 r = decode_auth(json_string_value(a), ret_user, ret_password);
+                if (r == -EBADMSG)
+                        r = malformed(ret_why, "auths.\"%s\".auth is not base64 of USER:PASSWORD",
+                                      key);
                 break;
         }
         json_decref(root);
@@ -402,10 +425,12 @@ int registry_config_credentials(const RegistryConfig *c, const char *host, char 
                 return 0;
         if (r < 0)
                 return log_error_errno(r, "read %s", c->auth_file);
-        r = auth_json_lookup(text, len, host, ret_user, ret_password);
+        _cleanup_free_ char *why = NULL;
+
+        r = auth_json_lookup(text, len, host, ret_user, ret_password, &why);
         explicit_bzero(text, len);
         if (r == -EBADMSG)
-                return log_error_errno(r, "%s: malformed credentials file", c->auth_file);
+                return log_error_errno(r, "%s: %s", c->auth_file, strna(why));
         return r;
 }
 

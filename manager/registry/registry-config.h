@@ -50,9 +50,11 @@ int registry_config_add_insecure(RegistryConfig *c, const char *host);
 int registry_config_endpoints(const RegistryConfig *c, const char *domain, char ***ret);
 
 /* Credentials for host from an auth.json text (containers-auth.json format).
- * Returns 0 with NULLs when there are none, -EBADMSG on a malformed file. */
+ * Returns 0 with NULLs when there are none, -EBADMSG on a malformed file;
+ * then *ret_why (when not NULL) says where: "line 3, column 1: ..." or the
+ * key ("auths.\"HOST\".auth: ..."), never a credential. */
 int auth_json_lookup(const char *json, size_t len, const char *host, char **ret_user,
-                     char **ret_password);
+                     char **ret_password, char **ret_why);
 /* The same, reading c->auth_file; a missing file means no credentials. */
 int registry_config_credentials(const RegistryConfig *c, const char *host, char **ret_user,
                                 char **ret_password);

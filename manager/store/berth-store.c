@@ -19,6 +19,7 @@
 #include "parse-util.h"
 #include "store-internal.h"
 #include "strv.h"
+#include "table.h"
 
 #define EXIT_INVALID 2
 
@@ -27,7 +28,7 @@ static void help(void)
         printf("Usage: berth-store [--root DIR] COMMAND [ARGS…]\n\n"
                "Inspect and maintain a berth image store.\n\n"
                "Commands:\n"
-               "  images                         List images\n"
+               "  images [--json]                List images\n"
                "  inspect REF                    Show an image record as JSON\n"
                "  rm REF                         Remove a name (the image when it was the last)\n"
                "  check                          Verify blobs and layers, report orphans\n"
@@ -52,8 +53,13 @@ static int read_stdin(size_t max, char **ret, size_t *ret_len)
         return read_full_file("/dev/stdin", max, ret, ret_len);
 }
 
-static int cmd_images(Store *s)
+/* A row per image, its further names on rows of their own; --json: an
+ * object per image with all its names and the containers' names. */
+static int cmd_images(Store *s, bool json)
 {
+        static const char *const headers[] = {"ID", "SIZE", "NAMES", "CONTAINERS", NULL};
+        static const char *const keys[] = {"id", "size", "names", "containers", NULL};
+        _cleanup_(table_freep) Table *t = NULL;
         Image **list = NULL;
         size_t n = 0;
         int r;
@@ -61,18 +67,34 @@ static int cmd_images(Store *s)
         r = store_image_list(s, &list, &n);
         if (r < 0)
                 return r;
-        printf("%-12s  %-10s  %-40s  %s\n", "ID", "SIZE", "NAMES", "CONTAINERS");
+        r = table_new(headers, keys, &t);
         for (size_t i = 0; i < n; i++) {
                 Image *img = list[i];
-                printf("%.12s  %-10" PRIu64 "  %-40s  %zu\n", img->id + 7, img->size,
-                       img->names && img->names[0] ? img->names[0] : "<none>",
-                       strv_length(img->containers));
-                for (size_t j = 1; img->names && img->names[j]; j++)
-                        printf("%-12s  %-10s  %s\n", "", "", img->names[j]);
+                char id[13], size[32], users[32];
+
+                snprintf(id, sizeof(id), "%s", img->id + strlen("sha256:"));
+                snprintf(size, sizeof(size), "%" PRIu64, img->size);
+                snprintf(users, sizeof(users), "%zu", strv_length(img->containers));
+                for (size_t j = 0; r >= 0 && (j == 0 || (img->names && img->names[j])); j++) {
+                        bool first = j == 0;
+                        const char *name = img->names && img->names[j] ? img->names[j] : "<none>";
+
+                        if ((r = table_add_cell(t, first ? id : "", json_string(img->id))) < 0 ||
+                            (r = table_add_cell(t, first ? size : "",
+                                                json_integer((json_int_t)img->size))) < 0 ||
+                            (r = table_add_cell(t, name, strv_to_json(img->names))) < 0 ||
+                            (r = table_add_cell(t, first ? users : "",
+                                                strv_to_json(img->containers))) < 0)
+                                break;
+                        if (json)
+                                break;
+                }
                 image_free(img);
         }
         free(list);
-        return 0;
+        if (r < 0)
+                return log_oom();
+        return table_print(t, stdout, json);
 }
 
 static int cmd_inspect(Store *s, const char *ref)
@@ -220,8 +242,10 @@ static int run(Store *s, int argc, char **argv)
         } while (0)
 
         if (streq(cmd, "images")) {
-                NEED(0, 0);
-                return cmd_images(s);
+                bool json = n == 1 && streq(argv[1], "--json");
+                if (!json)
+                        NEED(0, 0);
+                return cmd_images(s, json);
         } else if (streq(cmd, "inspect")) {
                 NEED(1, 1);
                 return cmd_inspect(s, argv[1]);

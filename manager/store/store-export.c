@@ -34,6 +34,12 @@ typedef struct LinkSeen {
         char *path;
 } LinkSeen;
 
+typedef struct ExportProgress {
+        StoreProgressFn fn;
+        void *userdata;
+        uint64_t done, total;
+} ExportProgress;
+
 typedef struct TarOut {
         struct archive *a;
         int fd;
@@ -41,8 +47,18 @@ typedef struct TarOut {
         uint64_t size;
         LinkSeen *links;
         size_t n_links;
+        ExportProgress *progress; /* NULL: none */
         char buf[128 * 1024];
 } TarOut;
+
+/* n more bytes of file data; short of the total until the archive is done */
+static void progress_add(ExportProgress *p, uint64_t n)
+{
+        if (!p || !p->fn)
+                return;
+        p->done += n;
+        p->fn(p->total > 0 && p->done >= p->total ? p->total - 1 : p->done, p->total, p->userdata);
+}
 
 static la_ssize_t tar_write(struct archive *a, void *userdata, const void *buf, size_t len)
 {
@@ -153,6 +169,7 @@ static int copy_data(TarOut *t, const char *path)
                         return 0;
                 if (archive_write_data(t->a, t->buf, n) != n)
                         return -EIO;
+                progress_add(t->progress, (uint64_t)n);
         }
 }
 
@@ -315,10 +332,10 @@ static int tar_out_open(TarOut *t, int fd, bool hash)
 }
 
 /* Writes one layer as a tar into fd; returns its digest and size. */
-static int layer_to_tar(const char *layer_dir, int fd, char digest[static DIGEST_STRING_MAX],
-                        uint64_t *ret_size)
+static int layer_to_tar(const char *layer_dir, int fd, ExportProgress *progress,
+                        char digest[static DIGEST_STRING_MAX], uint64_t *ret_size)
 {
-        _cleanup_(tar_out_done) TarOut t = {};
+        _cleanup_(tar_out_done) TarOut t = {.progress = progress};
         int r;
 
         r = tar_out_open(&t, fd, true);
@@ -387,6 +404,13 @@ static int add_json(TarOut *out, json_t *j, char digest[static DIGEST_STRING_MAX
 
 int store_export_archive(Store *s, const char *ref_or_id, const char *path)
 {
+        return store_export_archive_progress(s, ref_or_id, path, NULL, NULL);
+}
+
+int store_export_archive_progress(Store *s, const char *ref_or_id, const char *path,
+                                  StoreProgressFn progress_fn, void *userdata)
+{
+        ExportProgress progress = {.fn = progress_fn, .userdata = userdata};
         _cleanup_(image_freep) Image *img = NULL;
         _cleanup_(tar_out_done) TarOut out = {};
         _cleanup_free_ char *config_data = NULL, *tmp = NULL, *staging = NULL;
@@ -399,6 +423,7 @@ int store_export_archive(Store *s, const char *ref_or_id, const char *path)
         r = store_image_resolve(s, ref_or_id, &img);
         if (r < 0)
                 return log_error_errno(r, "Export %s: no such image", ref_or_id);
+        progress.total = img->size;
         r = store_get_blob(s, img->id, STORE_JSON_MAX, &config_data, NULL);
         if (r < 0)
                 return log_error_errno(r, "Export %s: read config %s", ref_or_id, img->id);
@@ -435,7 +460,7 @@ int store_export_archive(Store *s, const char *ref_or_id, const char *path)
                         r = negative_errno();
                         break;
                 }
-                r = layer_to_tar(img->layer_dirs[i], lfd, digest, &size);
+                r = layer_to_tar(img->layer_dirs[i], lfd, &progress, digest, &size);
                 if (r < 0) {
                         log_error_errno(r, "Export %s: layer %s", ref_or_id, img->diff_ids[i]);
                         break;
@@ -505,5 +530,7 @@ int store_export_archive(Store *s, const char *ref_or_id, const char *path)
                 (void)unlink(tmp);
                 return log_error_errno(r, "Export %s to %s", ref_or_id, path);
         }
+        if (progress.fn)
+                progress.fn(progress.total, progress.total, userdata);
         return 0;
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 
 #include "digest.h"
@@ -56,6 +57,9 @@ typedef struct Import {
         ImportImage *images;
         size_t n_images;
         char **created_layers;
+        StoreProgressFn progress;
+        void *userdata;
+        uint64_t size; /* of the archive, for progress */
 } Import;
 
 static void import_done(Import *im)
@@ -523,6 +527,19 @@ static int note_blob_digest(Import *im, const char *entry, const char *digest, u
         return 0;
 }
 
+/* Bytes libarchive took from the file so far, short of the end: the last
+ * call (done == total) is made once the images are committed. */
+static void report_progress(Import *im, struct archive *a)
+{
+        int64_t done = archive_filter_bytes(a, -1);
+
+        if (!im->progress || done < 0)
+                return;
+        if (im->size > 0 && (uint64_t)done >= im->size)
+                done = (int64_t)im->size - 1;
+        im->progress((uint64_t)done, im->size, im->userdata);
+}
+
 static int extract_layers(Import *im)
 {
         _cleanup_(archive_read_freep) struct archive *a = NULL;
@@ -566,6 +583,7 @@ static int extract_layers(Import *im)
                         if (n == 0)
                                 break;
                         total += n;
+                        report_progress(im, a);
                         if (h)
                                 sha256_update(h, buf, n);
                         else if ((r = layer_writer_write(w, buf, n)) < 0) {
@@ -657,11 +675,21 @@ static int commit_images(Import *im, char ***ret_ids)
 
 int store_import_archive(Store *s, const char *path, const char *name, char ***ret_ids)
 {
-        _cleanup_(import_done) Import im = {.store = s, .path = path};
+        return store_import_archive_progress(s, path, name, NULL, NULL, ret_ids);
+}
+
+int store_import_archive_progress(Store *s, const char *path, const char *name,
+                                  StoreProgressFn progress, void *userdata, char ***ret_ids)
+{
+        _cleanup_(import_done)
+            Import im = {.store = s, .path = path, .progress = progress, .userdata = userdata};
+        struct stat st;
         const File *f;
         json_t *j;
         int r;
 
+        if (progress && stat(path, &st) >= 0 && S_ISREG(st.st_mode))
+                im.size = (uint64_t)st.st_size;
         r = read_small_files(&im);
         if (r < 0)
                 return r;
@@ -697,6 +725,8 @@ int store_import_archive(Store *s, const char *path, const char *name, char ***r
         r = extract_layers(&im);
         if (r >= 0)
                 r = commit_images(&im, ret_ids);
+        if (r >= 0 && progress)
+                progress(im.size, im.size, userdata);
         if (r < 0) {
                 /* A failed import leaves nothing behind. */
                 STRV_FOREACH (d, im.created_layers)

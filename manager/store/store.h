@@ -102,8 +102,19 @@ int store_prune(Store *s, uint64_t min_age, char ***ret_removed);
  * name when given. *ret_ids (optional) gets the imported image ids. A failed
  * import leaves nothing behind. */
 int store_import_archive(Store *s, const char *path, const char *name, char ***ret_ids);
+/* Progress of a long operation: bytes done of total (0: not known), called
+ * in the caller's thread, often; the last call has done == total. */
+typedef void (*StoreProgressFn)(uint64_t done, uint64_t total, void *userdata);
+/* The same with progress: bytes of the archive read while its layers are
+ * extracted (the long part), of the archive's size. */
+int store_import_archive_progress(Store *s, const char *path, const char *name,
+                                  StoreProgressFn progress, void *userdata, char ***ret_ids);
 /* Saves an image as an OCI image-layout tar archive. */
 int store_export_archive(Store *s, const char *ref_or_id, const char *path);
+/* The same with progress: bytes of the layers' files written, of the
+ * image's size. */
+int store_export_archive_progress(Store *s, const char *ref_or_id, const char *path,
+                                  StoreProgressFn progress, void *userdata);
 
 /* Streaming layer extraction. Bytes of a (possibly compressed: gzip, zstd)
  * layer blob are fed as they arrive (from any one thread); new() may block

@@ -743,7 +743,7 @@ int network_attach(NetworkContext *ctx, const NetworkSpec *spec, pid_t container
         _cleanup_close_ int run_fd = -EBADF, lock_fd = -EBADF;
         int n_specs, r;
 
-        if (!netns_container_name_is_valid(spec->container))
+        if (!container_name_is_valid(spec->container))
                 return log_error_errno(EINVAL,
                                        "Invalid container name \"%s\": expected "
                                        "[A-Za-z0-9][A-Za-z0-9_.-]*",
@@ -767,7 +767,7 @@ int network_detach(NetworkContext *ctx, const char *container)
         _cleanup_close_ int run_fd = -EBADF, lock_fd = -EBADF;
         int r;
 
-        if (!netns_container_name_is_valid(container))
+        if (!container_name_is_valid(container))
                 return log_error_errno(EINVAL, "Invalid container name \"%s\"",
                                        strempty(container));
         r = run_dir_lock(ctx, &run_fd, &lock_fd);

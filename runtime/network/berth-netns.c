@@ -113,6 +113,7 @@ static const struct option global_options[] = {
 };
 
 static const struct option command_options[] = {
+    {"help", no_argument, NULL, 'h'},
     {"subnet", required_argument, NULL, ARG_SUBNET},
     {"gateway", required_argument, NULL, ARG_GATEWAY},
     {"ip-range", required_argument, NULL, ARG_IP_RANGE},
@@ -166,8 +167,11 @@ static int parse_command(int argc, char *argv[], Args *a)
         int c, r = 0;
 
         optind = 0; /* 0, not 1: makes glibc reset its state, the first pass stopped early */
-        while ((c = getopt_long(argc, argv, "", command_options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "h", command_options, NULL)) >= 0) {
                 switch (c) {
+                case 'h':
+                        help();
+                        return 0;
                 case ARG_SUBNET:
                         a->cfg.subnet = optarg;
                         break;
@@ -246,7 +250,7 @@ static int parse_command(int argc, char *argv[], Args *a)
         a->spec.dns_search = a->dns_search;
         a->spec.dns_option = a->dns_option;
         a->spec.add_host = a->add_host;
-        return 0;
+        return 1;
 }
 
 static int apply_overrides(NetworkContext *ctx, const Args *a)
@@ -369,8 +373,8 @@ int main(int argc, char *argv[])
         argc -= optind;
         argv += optind;
         r = parse_command(argc, argv, &a);
-        if (r < 0)
-                return 2;
+        if (r <= 0)
+                return r < 0 ? 2 : 0;
         r = network_context_new(a.config, &ctx);
         if (r < 0)
                 return 1;

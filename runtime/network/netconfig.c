@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,45 +12,15 @@
 #include "json-util.h"
 #include "log.h"
 #include "macro.h"
+#include "names.h"
 #include "network-internal.h"
 #include "parse-util.h"
 #include "strv.h"
 
-static bool name_chars_ok(const char *s, size_t max)
-{
-        size_t n = strlen(s);
-
-        if (n == 0 || n > max || !isalnum((unsigned char)s[0]))
-                return false;
-        for (const char *p = s; *p; p++)
-                if (!isalnum((unsigned char)*p) && !strchr("_.-", *p))
-                        return false;
-        return true;
-}
-
-bool network_name_is_valid(const char *name)
-{
-        /* The names --network gives other meanings to are not network names. */
-        static const char *const reserved[] = {"bridge",  "host",      "none", "default",
-                                               "private", "container", "ns"};
-
-        if (!name || !name_chars_ok(name, 64))
-                return false;
-        for (size_t i = 0; i < ELEMENTSOF(reserved); i++)
-                if (streq(name, reserved[i]))
-                        return false;
-        return true;
-}
-
-bool netns_container_name_is_valid(const char *name)
-{
-        return name && name_chars_ok(name, 128);
-}
-
 bool interface_name_is_valid(const char *name)
 {
         /* IFNAMSIZ - 1; and the name ends up in nftables scripts verbatim. */
-        return name && name_chars_ok(name, 15);
+        return object_name_is_valid(name, 15, NULL);
 }
 
 void network_free(Network *n)

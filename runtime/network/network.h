@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "names.h"
 #include "publish.h"
 
 /* The network that "--network bridge" (and a .container without Network=)
@@ -109,8 +110,3 @@ int network_detach(NetworkContext *ctx, const char *container);
 /* Detaches containers whose init is gone without a detach (a crash, a lost
  * ExecStopPost=). Attach does this itself when addresses or ports run out. */
 int network_gc(NetworkContext *ctx);
-
-bool network_name_is_valid(const char *name);
-/* The same rule as berth-runtime's and berthd's container names; named apart
- * so that the runtime can link this library next to its own copy. */
-bool netns_container_name_is_valid(const char *name);

@@ -71,7 +71,7 @@ bool record_is_alive(const Record *rec)
 
 static int record_path(const char *container, char *buf, size_t size)
 {
-        if (!netns_container_name_is_valid(container))
+        if (!container_name_is_valid(container))
                 return -EINVAL;
         snprintf(buf, size, "containers/%s.json", container);
         return 0;

@@ -12,7 +12,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (size_t i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
                 char *user = NULL, *password = NULL;
 
-                if (auth_json_lookup((const char *)data, size, hosts[i], &user, &password) >= 0)
+                if (auth_json_lookup((const char *)data, size, hosts[i], &user, &password, NULL) >=
+                    0)
                         fuzz_assert(!user == !password);
                 free(user);
                 free(password);

@@ -5,6 +5,7 @@
 #include "digest.h"
 #include "fileio.h"
 #include "macro.h"
+#include "names.h"
 #include "parse-util.h"
 #include "strv.h"
 #include "tap.h"
@@ -68,11 +69,46 @@ static void test_atomic(void)
         CHECK(access(tmpl, F_OK) < 0);
 }
 
+/* One rule for container and network names in every part (lib/names.c). */
+static void test_names(void)
+{
+        char long_name[CONTAINER_NAME_MAX + 2];
+
+        CHECK(container_name_is_valid("web") && container_name_is_valid("a.b_c-1"));
+        CHECK(!container_name_is_valid("") && !container_name_is_valid(NULL));
+        CHECK(!container_name_is_valid("-x") && !container_name_is_valid(".x"));
+        CHECK(!container_name_is_valid("a/b") && !container_name_is_valid("a b"));
+        /* ASCII only: a locale's isalnum() must not widen it */
+        CHECK(!container_name_is_valid("caf\xc3\xa9"));
+        memset(long_name, 'a', sizeof(long_name));
+        long_name[CONTAINER_NAME_MAX] = '\0';
+        CHECK(container_name_is_valid(long_name));
+        long_name[CONTAINER_NAME_MAX] = 'a';
+        long_name[CONTAINER_NAME_MAX + 1] = '\0';
+        CHECK(!container_name_is_valid(long_name));
+
+        CHECK(network_name_is_valid("app") && network_name_is_valid("systemd-app.net"));
+        for (const char *const *w = (const char *const[]){"bridge", "host", "none", "default",
+                                                          "private", "container", "ns", NULL};
+             *w; w++)
+                CHECK(network_name_is_reserved(*w) && !network_name_is_valid(*w));
+        long_name[NETWORK_NAME_MAX] = '\0';
+        CHECK(network_name_is_valid(long_name));
+        long_name[NETWORK_NAME_MAX] = 'a';
+        long_name[NETWORK_NAME_MAX + 1] = '\0';
+        CHECK(!network_name_is_valid(long_name));
+
+        /* the generator's specifiers */
+        CHECK(!network_name_is_valid("net-%i") && object_name_is_valid("net-%i", 64, "%"));
+        CHECK(object_name_is_valid("%i", 64, "%") && !object_name_is_valid("%i", 64, NULL));
+}
+
 int main(void)
 {
         test_digest();
         test_parse();
         test_strv();
         test_atomic();
+        test_names();
         return 0;
 }

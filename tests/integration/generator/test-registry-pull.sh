@@ -51,6 +51,10 @@ harness_wait 60 sh -c 'journalctl --sync; journalctl -u web -o cat | grep >/dev/
 harness_journal CONTAINER_NAME=systemd-web -o cat | grep >/dev/null -x web-from-registry ||
         fail "the journal entries are not tagged CONTAINER_NAME=systemd-web"
 harness_run systemctl stop web
+# The pull's progress is in the pull unit's journal as percentages.
+pull_log=$(harness_journal -u "$pull" -o cat)
+grep -Eq "$REG/demo/busybox:1.0: [0-9]+%$" <<<"$pull_log" ||
+        fail "no percentage in the journal of $pull: $pull_log"
 
 # ---- a failed pull: visible, with the registry's reason ----------------------
 mpull=$(pull_unit_of missing.service)
@@ -64,4 +68,6 @@ status=$(harness_run systemctl status --no-pager -n 20 "$mpull" || true)
 echo "$status"
 grep -Eiq 'manifest unknown|404|not found' <<<"$status" ||
         fail "systemctl status $mpull does not show the registry's reason"
+grep -Eq "$REG/demo/busybox:no-such-tag.*HTTP 404" <<<"$status" ||
+        fail "the failed pull does not name the reference and the HTTP status"
 echo ok

@@ -4,24 +4,7 @@
 # progress signals seen from outside, joined and cancelled transfers,
 # container records (persisting across restarts), image removal refused while
 # a container uses the image, hostile D-Bus arguments, idle exit, idle RSS.
-set -euo pipefail
-
-skip() {
-        echo "SKIP: $*" >&2
-        exit 77
-}
-fail() {
-        echo "FAIL: $*" >&2
-        [ -f "${work:-/nonexistent}/berthd.log" ] && sed 's/^/berthd.log: /' "$work/berthd.log" >&2
-        exit 1
-}
-
-[ "$(id -u)" = 0 ] || skip "needs root (image store ownership, layer extraction)"
-berthd=$BUILD_DIR/manager/berthd/berthd
-berthctl=$BUILD_DIR/cli/berthctl
-export BERTH_WORKER=$BUILD_DIR/manager/berthd/berthd-worker
-mkimage=$SOURCE_DIR/tests/lib/mkimage.sh
-[ -x "$berthd" ] || skip "berthd is not built (store or registry library missing)"
+. "$(dirname "$0")/lib.sh"
 [ -x "$mkimage" ] || skip "tests/lib/mkimage.sh is not there yet"
 for p in dbus-daemon docker-registry skopeo busctl python3; do
         command -v $p >/dev/null || skip "$p is not installed"

@@ -15,6 +15,18 @@ grep -q "^layer sha256:[0-9a-f]* done " <<<"$out" || fail "no per-layer progress
 [ "$(grep -c '^layer .* done ' <<<"$out")" = 3 ] || fail "expected 3 layers done"
 grep -q "^image sha256:[0-9a-f]\{64\}$" <<<"$out" || fail "no image id"
 store_check_clean
+# A log (the journal, when the runtime pulls) gets percentages; 100% at the end.
+grep -qE "^layers $ref [0-9]+/[0-9]+ \([0-9]+%\)$" <<<"$out" || fail "no percentage lines"
+grep -qE "^layers $ref ([0-9]+)/\1 \(100%\)$" <<<"$out" || fail "no 100% line"
+
+# A terminal gets a bar, redrawn in place, and no percentage lines.
+rm -rf "$STORE"
+out=$(script -qec "$(printf '%q ' "$BERTH_PULL" --root "$STORE" --config-dir "$REGISTRY_DIR/none" \
+        --auth-file "$REGISTRY_DIR/none.json" --certs-dir "$REGISTRY_DIR/none" --insecure "$REGISTRY" "$ref")" /dev/null)
+grep -qE $'\r\e\\[K[a-z]+ +\\[=+ *\\] +100% ' <<<"$out" || fail "no bar on a terminal: $out"
+grep -qE "\([0-9]+%\)" <<<"$out" && fail "log lines on a terminal: $out"
+grep -q "^image sha256:" <<<"${out//$'\r'/}" || fail "no image id on a terminal: $out"
+store_check_clean
 
 with_rootfs "$ref" python3 - "$REGISTRY_DIR/rootfs" <<'PY'
 import os, stat, sys

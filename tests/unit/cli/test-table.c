@@ -58,6 +58,22 @@ int main(void)
         free(out);
         table_free(t);
 
+        /* a row whose last cells are empty (a further name of the row
+         * above) ends with its last text, not with blanks */
+        CHECK(table_new(headers, keys, &t) == 0);
+        CHECK(table_add_cell(t, "a", NULL) == 0);
+        CHECK(table_add_cell(t, "up", NULL) == 0);
+        CHECK(table_add_cell(t, "1kB", NULL) == 0);
+        CHECK(table_add_cell(t, "a-longer-name", NULL) == 0);
+        CHECK(table_add_cell(t, "", NULL) == 0);
+        CHECK(table_add_cell(t, "", NULL) == 0);
+        out = render(t, false);
+        CHECK_STREQ(out, "NAME            STATE   SIZE\n"
+                         "a               up      1kB\n"
+                         "a-longer-name\n");
+        free(out);
+        table_free(t);
+
         format_size(buf, sizeof(buf), 999);
         CHECK_STREQ(buf, "999B");
         format_size(buf, sizeof(buf), 1083837);

@@ -55,4 +55,18 @@ out=$("$G" --dry-run --no-kmsg "$tmp/bad.network" 2>"$tmp/err") || rc=$?
 grep -q "bad.network:3: Driver: not supported by berth: Driver macvlan" "$tmp/err" ||
         fail "the error does not name file, line and key: $(cat "$tmp/err")"
 [[ $out != *"---bad-network.service---"* ]] || fail "a unit was printed for bad.network"
+
+# A named file that is not there is an error, not a search of its directory
+# (for "/nothing.container", the whole file system).
+rc=0
+out=$(timeout 20 "$G" --dry-run --no-kmsg /no-such-dir-berth/x.container "$tmp/nothing.container" \
+        2>"$tmp/err") || rc=$?
+[ "$rc" = 1 ] || fail "dry-run of missing files exited $rc: $(cat "$tmp/err")"
+grep -q "^berth-generator: $tmp/nothing.container: No such file or directory$" "$tmp/err" ||
+        fail "the missing file is not named: $(cat "$tmp/err")"
+[ "$(wc -l <"$tmp/err")" = 2 ] || fail "more than the two missing files reported: $(cat "$tmp/err")"
+rc=0
+"$G" --dry-run --no-kmsg "$tmp" >/dev/null 2>"$tmp/err" || rc=$?
+[ "$rc" = 1 ] && grep -q "not a declaration file" "$tmp/err" ||
+        fail "a directory given as a file: rc $rc: $(cat "$tmp/err")"
 echo ok

@@ -54,7 +54,7 @@ static void test_names(void)
         CHECK(!network_mode_is_valid("") && !network_mode_is_valid("default"));
         CHECK(!network_mode_is_valid("container:web") && !network_mode_is_valid("a/b"));
         CHECK(!network_mode_is_valid("-x") && !network_mode_is_valid("a\nb"));
-        CHECK(network_name_is_plain("app") && !network_name_is_plain("bridge"));
+        CHECK(network_name_is_valid("app") && !network_name_is_valid("bridge"));
         CHECK(publish_spec_is_valid("80") && publish_spec_is_valid("8080:80"));
         CHECK(publish_spec_is_valid("127.0.0.1:8080:80/tcp"));
         CHECK(publish_spec_is_valid("127.0.0.1::80") && publish_spec_is_valid("53:53/udp"));

@@ -266,9 +266,9 @@ static void test_etc_files(void)
         bad.hostname = "a b";
         CHECK(etc_validate_spec(&bad) < 0);
 
-        CHECK(netns_container_name_is_valid("web-1.x_y"));
-        CHECK(!netns_container_name_is_valid("../x") && !netns_container_name_is_valid("") &&
-              !netns_container_name_is_valid(".hidden") && !netns_container_name_is_valid("a/b"));
+        CHECK(container_name_is_valid("web-1.x_y"));
+        CHECK(!container_name_is_valid("../x") && !container_name_is_valid("") &&
+              !container_name_is_valid(".hidden") && !container_name_is_valid("a/b"));
         close(run_fd);
         network_context_free(ctx);
         (void)rm_rf(dir);

@@ -62,7 +62,7 @@ static void lookup(const char *json, const char *host, int expect_r, const char 
                    const char *pass)
 {
         _cleanup_free_ char *u = NULL, *p = NULL;
-        int r = auth_json_lookup(json, strlen(json), host, &u, &p);
+        int r = auth_json_lookup(json, strlen(json), host, &u, &p, NULL);
 
         if (r != expect_r) {
                 fprintf(stderr, "auth_json_lookup(%s, %s) = %d, expected %d\n", json, host, r,
@@ -102,6 +102,26 @@ static void test_auth_json(void)
         lookup("{\"auths\":{\"h\":{\"auth\":\"bm9jb2xvbg==\"}}}", "h", -EBADMSG, NULL, NULL);
         lookup("{\"auths\":{\"h\":{\"auth\":\"OnB3\"}}}", "h", -EBADMSG, NULL, NULL);
         lookup("{\"auths\":{\"h\":{\"auth\":\"YQBiOmM=\"}}}", "h", -EBADMSG, NULL, NULL);
+}
+
+/* A malformed file says where, and never shows a credential. */
+static void why(const char *json, const char *expect)
+{
+        _cleanup_free_ char *u = NULL, *p = NULL, *w = NULL;
+
+        CHECK(auth_json_lookup(json, strlen(json), "h", &u, &p, &w) == -EBADMSG);
+        /* jansson's own words after the position vary between versions */
+        CHECK(w && strncmp(w, expect, strlen(expect)) == 0);
+}
+
+static void test_auth_json_why(void)
+{
+        why("{\"auths\": {\n\"h\": 1,}", "line 2, column ");
+        why("[]", "not a JSON object");
+        why("{\"auths\":[]}", "\"auths\" is not an object");
+        why("{\"auths\":{\"h\":{\"auth\":7}}}", "auths.\"h\".auth is not a string");
+        why("{\"auths\":{\"h\":{\"auth\":\"c2VjcmV0\"}}}",
+            "auths.\"h\".auth is not base64 of USER:PASSWORD");
 }
 
 static void test_registries_d(void)
@@ -198,6 +218,7 @@ int main(void)
 {
         test_www_authenticate();
         test_auth_json();
+        test_auth_json_why();
         test_registries_d();
         return 0;
 }

@@ -28,6 +28,31 @@ assert j['config']['cmd'] == ['/bin/sh', '-c', 'echo a'], j['config']
 assert j['config']['exposed_ports'] == ['80/tcp'] and j['config']['labels'] == ['a=b']
 assert j['size'] > 0
 PY
+# images: columns line up with a long name; --json has every name.
+long=localhost:5000/a-rather-long-repository-name-for-the-columns:v1.2.3
+bs commit "$long" "$Bi" || fail "long name"
+bs images > "$T/images" || fail "images"
+python3 - "$T/images" <<'PY' || fail "images is not aligned: $(cat "$T/images")"
+import re, sys
+lines = open(sys.argv[1]).read().rstrip("\n").split("\n")
+starts = [m.start() for m in re.finditer(r"(?:^|(?<=  ))\S", lines[0])]
+assert len(starts) == 4 and len(lines) == 4, lines
+for row in lines[1:]:
+    assert row == row.rstrip(), row
+    for k in starts[1:]:
+        assert len(row) <= k or (row[k - 1] == " " and row[k - 2] == " "), (k, row)
+    if row[0] != " ":  # the first row of an image has every column
+        assert all(row[k] != " " for k in starts), row
+PY
+bs images --json | python3 -c '
+import json, sys
+d = {o["id"]: o for o in json.load(sys.stdin)}
+o = d[sys.argv[1]]
+assert set(o) == {"id", "size", "names", "containers"} and o["size"] > 0, o
+assert sorted(o["names"]) == sorted(["localhost:5000/beta:1", sys.argv[2]]), o
+' "$Bi" "$long" || fail "images --json"
+bs rm "$long" || fail "rm long name"
+
 # The record is small and self-contained: one file per image.
 [ "$(stat -c %s "$T/store/images/${A#sha256:}.json")" -lt 2048 ] || fail "image record too big"
 

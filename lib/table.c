@@ -96,6 +96,15 @@ static size_t text_width(const char *s)
         return n;
 }
 
+/* No padding after the last cell with text: lines end without blanks. */
+static bool rest_of_row_empty(const Table *t, size_t i)
+{
+        for (size_t j = i + 1; j % t->n_columns != 0 && j < t->n_cells; j++)
+                if (t->cells[j][0])
+                        return false;
+        return true;
+}
+
 static int print_json(Table *t, FILE *f)
 {
         json_t *a = json_array();
@@ -147,7 +156,8 @@ int table_print(Table *t, FILE *f, bool json)
                 bool last = c + 1 == t->n_columns;
 
                 fprintf(f, "%s%*s", t->cells[i],
-                        last ? 0 : (int)(width[c] - text_width(t->cells[i]) + 3), "");
+                        rest_of_row_empty(t, i) ? 0 : (int)(width[c] - text_width(t->cells[i]) + 3),
+                        "");
                 if (last)
                         fputc('\n', f);
         }
