@@ -30,5 +30,6 @@ printf '{"auths": {"%s": {"auth": 1}}}' "$REGISTRY" > "$REGISTRY_DIR/bad.json"
 "$BERTH_PULL" --root "$STORE" --insecure "$REGISTRY" --auth-file "$REGISTRY_DIR/bad.json" \
         --config-dir "$REGISTRY_DIR/none" "$ref" 2>"$REGISTRY_DIR/err" >/dev/null &&
         fail "malformed auth.json accepted"
-grep -q "malformed credentials file" "$REGISTRY_DIR/err" || fail "$(cat "$REGISTRY_DIR/err")"
+# the error names the file and the key, never the credential
+grep -qF "bad.json: auths.\"$REGISTRY\".auth is not a string" "$REGISTRY_DIR/err" || fail "$(cat "$REGISTRY_DIR/err")"
 echo ok
