@@ -45,5 +45,12 @@ int user_resolve(Container *c, char **ret_home);
 int env_finish(Container *c, const char *home);
 int find_executable(const char *name, const char *path_env, char *buf, size_t size);
 
+/* process.c: the last steps before the exec, for a container's init and
+ * for `exec`: rlimits, oom_score_adj and umask; then seccomp, groups, gid,
+ * uid, capabilities and no_new_privs, in the order the kernel needs. */
+int process_limits_apply(const Container *c);
+struct SeccompProgram;
+int process_drop_privileges(const Container *c, const struct SeccompProgram *seccomp);
+
 /* init.c: --init, PID 1 that forks the command, reaps and forwards signals */
 _noreturn_ void init_run(Container *c, const char *exe, int error_fd);

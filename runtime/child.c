@@ -253,19 +253,7 @@ static int setup_process(Container *c)
         r = rootfs_finish(c);
         if (r < 0)
                 return r;
-        r = rlimits_apply(c->rlimits, c->n_rlimits);
-        if (r < 0)
-                return r;
-        if (c->set_oom_score_adj) {
-                char buf[16];
-                int n = snprintf(buf, sizeof(buf), "%d", c->oom_score_adj);
-                _cleanup_close_ int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-                if (fd < 0 || write(fd, buf, n) != n)
-                        return log_error_errno(errno, "write /proc/self/oom_score_adj");
-        }
-        if (c->set_umask)
-                umask(c->umask);
-        return 0;
+        return process_limits_apply(c);
 }
 
 /* After the user is known (the pty is handed to it) and before the uid
@@ -309,38 +297,6 @@ static int wait_for_start(SpawnContext *ctx)
         return 0;
 }
 
-static int drop_privileges(Container *c, SpawnContext *ctx)
-{
-        int r;
-
-        if (ctx->seccomp && !c->no_new_privileges) {
-                r = seccomp_program_install(ctx->seccomp);
-                if (r < 0)
-                        return log_error_errno(r, "install seccomp filter");
-        }
-        /* Keep the permitted set across the uid switch so the capability
-         * code can still shape the bounding set afterwards. */
-        if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-                return log_error_errno(errno, "set keepcaps");
-        if (setgroups(c->n_groups, c->groups) < 0)
-                return log_error_errno(errno, "set supplementary groups");
-        if (setresgid(c->gid, c->gid, c->gid) < 0)
-                return log_error_errno(errno, "set gid %u", (unsigned)c->gid);
-        if (setresuid(c->uid, c->uid, c->uid) < 0)
-                return log_error_errno(errno, "set uid %u", (unsigned)c->uid);
-        r = caps_apply(c->caps, c->uid == 0);
-        if (r < 0)
-                return log_error_errno(r, "apply capabilities");
-        if (c->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-                return log_error_errno(errno, "set no_new_privs");
-        if (ctx->seccomp && c->no_new_privileges) {
-                r = seccomp_program_install(ctx->seccomp);
-                if (r < 0)
-                        return log_error_errno(r, "install seccomp filter");
-        }
-        return 0;
-}
-
 _noreturn_ void child_main(Container *c, SpawnContext *ctx)
 {
         char exe[PATH_MAX];
@@ -370,7 +326,7 @@ _noreturn_ void child_main(Container *c, SpawnContext *ctx)
         if (r >= 0 && ctx->exec_fifo_fd >= 0)
                 r = wait_for_start(ctx);
         if (r >= 0)
-                r = drop_privileges(c, ctx);
+                r = process_drop_privileges(c, ctx->seccomp);
         if (r >= 0 && ctx->tty_fd >= 0)
                 r = console_take_stdio(TAKE_FD(ctx->tty_fd), &saved_stderr);
         if (r < 0)
