@@ -262,14 +262,10 @@ static int setup_process(Container *c)
  * steps until then still reach the runtime's stderr. */
 static int setup_console(Container *c, SpawnContext *ctx)
 {
-        struct winsize size = {.ws_row = c->tty_rows, .ws_col = c->tty_cols};
         _cleanup_close_ int master = -EBADF;
         int r;
 
-        r = console_open_master(&master);
-        if (r >= 0)
-                r = console_open_slave(master, c->uid, c->tty_rows || c->tty_cols ? &size : NULL,
-                                       &ctx->tty_fd);
+        r = console_open_pty(c->uid, c->tty_rows, c->tty_cols, &master, &ctx->tty_fd);
         if (r >= 0)
                 r = console_mount_dev_console(master);
         if (r >= 0)

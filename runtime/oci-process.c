@@ -270,6 +270,15 @@ int oci_process_from_json(Container *c, json_t *p, const char *w)
                 if (r < 0)
                         return r;
         }
+        /* before anything is copied: execve() takes at most ARG_MAX bytes,
+         * a pointer and a NUL for each string included */
+        if (json_array_size(json_object_get(p, "args")) +
+                json_array_size(json_object_get(p, "env")) >
+            (size_t)sysconf(_SC_ARG_MAX) / (sizeof(char *) + 1))
+                return log_error_errno(E2BIG,
+                                       "%sargs and env have more entries than a command "
+                                       "can take",
+                                       w);
         strv_free(c->args);
         c->args = NULL;
         r = oci_strv_from_json(json_object_get(p, "args"), w, "args", &c->args);
