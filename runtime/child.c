@@ -50,47 +50,6 @@ static int join_namespaces(Container *c)
         return 0;
 }
 
-/* Bit sig-1 set for each ignored signal, or every bit when the kernel does
- * not say. */
-static uint64_t ignored_signals(void)
-{
-        char buf[4096];
-        const char *p;
-        uint64_t mask;
-        ssize_t n;
-        int fd;
-
-        fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return UINT64_MAX;
-        n = read(fd, buf, sizeof(buf) - 1);
-        (void)close(fd);
-        if (n <= 0)
-                return UINT64_MAX;
-        buf[n] = 0;
-        p = strstr(buf, "\nSigIgn:\t");
-        if (!p || sscanf(p + 9, "%" SCNx64, &mask) != 1)
-                return UINT64_MAX;
-        return mask;
-}
-
-/* exec resets caught signals by itself; what survives it is SIG_IGN
- * (systemd starts services with SIGPIPE ignored, for one). The kernel lists
- * the ignored signals in /proc/self/status: one read instead of asking
- * sigaction() about all 64. The runtime installs no handlers of its own. */
-static int reset_signals(SpawnContext *ctx)
-{
-        struct sigaction sa = {.sa_handler = SIG_DFL};
-        uint64_t ignored = ignored_signals();
-
-        for (int sig = 1; sig < _NSIG && sig <= 64; sig++)
-                if (sig != SIGKILL && sig != SIGSTOP && (ignored & (UINT64_C(1) << (sig - 1))))
-                        (void)sigaction(sig, &sa, NULL);
-        if (sigprocmask(SIG_SETMASK, &ctx->saved_mask, NULL) < 0)
-                return log_error_errno(errno, "restore signal mask");
-        return 0;
-}
-
 static int read_full(int fd, void *buf, size_t size)
 {
         for (size_t done = 0; done < size;) {
@@ -306,7 +265,7 @@ _noreturn_ void child_main(Container *c, SpawnContext *ctx)
                 if (fcntl(3 + (int)i, F_SETFD, 0) < 0)
                         child_fail(ctx, log_error_errno(errno, "keep LISTEN_FDS fd %u", 3 + i));
 
-        r = reset_signals(ctx);
+        r = signals_reset(&ctx->saved_mask);
         if (r >= 0 && ctx->net_fd >= 0)
                 r = net_receive(c, ctx);
         if (r >= 0)

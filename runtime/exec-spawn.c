@@ -111,9 +111,7 @@ static _noreturn_ void exec_child(Container *c, const ExecContext *x, int ns_fla
          * preserved fds. */
         if (close_range(3 + x->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
                 r = log_error_errno(errno, "mark inherited fds close-on-exec");
-        else if (sigprocmask(SIG_SETMASK, mask, NULL) < 0)
-                r = log_error_errno(errno, "restore the signal mask");
-        else
+        else if ((r = signals_reset(mask)) >= 0)
                 r = exec_prepare(c, x, ns_flags, &tty);
         if (x->console_fd >= 0)
                 (void)close(x->console_fd);

@@ -4,7 +4,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,6 +16,47 @@
 #include "child-steps.h"
 #include "log.h"
 #include "security.h"
+
+/* Bit sig-1 set for each ignored signal, or every bit when the kernel does
+ * not say. */
+static uint64_t ignored_signals(void)
+{
+        char buf[4096];
+        const char *p;
+        uint64_t mask;
+        ssize_t n;
+        int fd;
+
+        fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return UINT64_MAX;
+        n = read(fd, buf, sizeof(buf) - 1);
+        (void)close(fd);
+        if (n <= 0)
+                return UINT64_MAX;
+        buf[n] = 0;
+        p = strstr(buf, "\nSigIgn:\t");
+        if (!p || sscanf(p + 9, "%" SCNx64, &mask) != 1)
+                return UINT64_MAX;
+        return mask;
+}
+
+/* exec resets caught signals by itself; what survives it is SIG_IGN
+ * (systemd starts services with SIGPIPE ignored, for one). The kernel lists
+ * the ignored signals in /proc/self/status: one read instead of asking
+ * sigaction() about all 64. The runtime installs no handlers of its own. */
+int signals_reset(const sigset_t *mask)
+{
+        struct sigaction sa = {.sa_handler = SIG_DFL};
+        uint64_t ignored = ignored_signals();
+
+        for (int sig = 1; sig < _NSIG && sig <= 64; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP && (ignored & (UINT64_C(1) << (sig - 1))))
+                        (void)sigaction(sig, &sa, NULL);
+        if (sigprocmask(SIG_SETMASK, mask, NULL) < 0)
+                return log_error_errno(errno, "restore signal mask");
+        return 0;
+}
 
 int process_limits_apply(const Container *c)
 {

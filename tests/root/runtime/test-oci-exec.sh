@@ -86,6 +86,10 @@ check_contains "$out" "/tmp" "options: --cwd"
 check_contains "$out" "foo=bar path=/bin home=/" "options: --env over the bundle's env, HOME"
 check_contains "$out" "CapBnd:	0000000020000421" "options: --cap adds to the bounding set"
 
+# signals the runtime was started with ignored are not the process's
+out=$(sh -c "trap '' PIPE HUP; exec $RUNTIME --root $R exec c1 /bin/grep SigIgn: /proc/self/status" </dev/null)
+check_contains "$out" "SigIgn:	0000000000000000" "signal dispositions reset"
+
 # 2. --process: capabilities, noNewPrivileges, user, env, cwd from the file
 mkprocess "$TMP/p1.json" '{"args": ["/bin/sh", "-c", "grep -E \"^(CapEff|CapBnd|NoNewPrivs|Seccomp):\" /proc/self/status; exit 3"],
   "env": ["PATH=/bin"], "cwd": "/", "user": {"uid": 0, "gid": 0},
@@ -169,6 +173,13 @@ check_eq "$(ns_count)" 2 "--detach: the process runs beside the init"
 kill -9 "$detached"
 for i in $(seq 50); do [ "$(ns_count)" = 1 ] && break; sleep 0.1; done
 detached=
+
+# a created container (its init waits for start) can be entered too
+oci create --bundle "$B" c3 </dev/null >/dev/null
+out=$(oci exec c3 /bin/sh -c 'hostname; cat /etc/marker' </dev/null)
+check_contains "$out" "the bundle's rootfs" "created container: exec runs in it"
+check_contains "$(oci state c3)" '"status": "created"' "created container: still waits for start"
+oci delete c3
 
 # 5. errors: exit 1 with a clear message (2 for usage), nothing left
 # expect RC TEXT ARGS...: the runtime's exec exits RC naming TEXT
