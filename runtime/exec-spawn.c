@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -107,9 +108,15 @@ static _noreturn_ void exec_child(Container *c, const ExecContext *x, int ns_fla
         int32_t v;
         int r;
 
+        /* Until the exec we are root with every capability inside a
+         * container whose processes may be hostile: not dumpable, so they
+         * cannot ptrace us or open our /proc files (exe, fds, root). The
+         * exec makes the command dumpable again. */
+        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                r = log_error_errno(errno, "make the process undumpable");
         /* Nothing of the runtime's reaches the command but stdio and the
          * preserved fds. */
-        if (close_range(3 + x->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+        else if (close_range(3 + x->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
                 r = log_error_errno(errno, "mark inherited fds close-on-exec");
         else if ((r = signals_reset(mask)) >= 0)
                 r = exec_prepare(c, x, ns_flags, &tty);
