@@ -4,6 +4,7 @@
 /* The steps child_main() runs, one file per concern. Each logs its own
  * error naming the step and the path and returns -errno. */
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "container.h"
@@ -44,6 +45,15 @@ int user_resolve(Container *c, char **ret_home);
 /* env.c */
 int env_finish(Container *c, const char *home);
 int find_executable(const char *name, const char *path_env, char *buf, size_t size);
+
+/* process.c: the last steps before the exec, for a container's init and
+ * for `exec`: rlimits, oom_score_adj and umask; then seccomp, groups, gid,
+ * uid, capabilities and no_new_privs, in the order the kernel needs. */
+int process_limits_apply(const Container *c);
+/* Ignored signals back to their defaults, and the signal mask to mask. */
+int signals_reset(const sigset_t *mask);
+struct SeccompProgram;
+int process_drop_privileges(const Container *c, const struct SeccompProgram *seccomp);
 
 /* init.c: --init, PID 1 that forks the command, reaps and forwards signals */
 _noreturn_ void init_run(Container *c, const char *exe, int error_fd);

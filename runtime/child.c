@@ -50,47 +50,6 @@ static int join_namespaces(Container *c)
         return 0;
 }
 
-/* Bit sig-1 set for each ignored signal, or every bit when the kernel does
- * not say. */
-static uint64_t ignored_signals(void)
-{
-        char buf[4096];
-        const char *p;
-        uint64_t mask;
-        ssize_t n;
-        int fd;
-
-        fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return UINT64_MAX;
-        n = read(fd, buf, sizeof(buf) - 1);
-        (void)close(fd);
-        if (n <= 0)
-                return UINT64_MAX;
-        buf[n] = 0;
-        p = strstr(buf, "\nSigIgn:\t");
-        if (!p || sscanf(p + 9, "%" SCNx64, &mask) != 1)
-                return UINT64_MAX;
-        return mask;
-}
-
-/* exec resets caught signals by itself; what survives it is SIG_IGN
- * (systemd starts services with SIGPIPE ignored, for one). The kernel lists
- * the ignored signals in /proc/self/status: one read instead of asking
- * sigaction() about all 64. The runtime installs no handlers of its own. */
-static int reset_signals(SpawnContext *ctx)
-{
-        struct sigaction sa = {.sa_handler = SIG_DFL};
-        uint64_t ignored = ignored_signals();
-
-        for (int sig = 1; sig < _NSIG && sig <= 64; sig++)
-                if (sig != SIGKILL && sig != SIGSTOP && (ignored & (UINT64_C(1) << (sig - 1))))
-                        (void)sigaction(sig, &sa, NULL);
-        if (sigprocmask(SIG_SETMASK, &ctx->saved_mask, NULL) < 0)
-                return log_error_errno(errno, "restore signal mask");
-        return 0;
-}
-
 static int read_full(int fd, void *buf, size_t size)
 {
         for (size_t done = 0; done < size;) {
@@ -253,19 +212,7 @@ static int setup_process(Container *c)
         r = rootfs_finish(c);
         if (r < 0)
                 return r;
-        r = rlimits_apply(c->rlimits, c->n_rlimits);
-        if (r < 0)
-                return r;
-        if (c->set_oom_score_adj) {
-                char buf[16];
-                int n = snprintf(buf, sizeof(buf), "%d", c->oom_score_adj);
-                _cleanup_close_ int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-                if (fd < 0 || write(fd, buf, n) != n)
-                        return log_error_errno(errno, "write /proc/self/oom_score_adj");
-        }
-        if (c->set_umask)
-                umask(c->umask);
-        return 0;
+        return process_limits_apply(c);
 }
 
 /* After the user is known (the pty is handed to it) and before the uid
@@ -274,14 +221,10 @@ static int setup_process(Container *c)
  * steps until then still reach the runtime's stderr. */
 static int setup_console(Container *c, SpawnContext *ctx)
 {
-        struct winsize size = {.ws_row = c->tty_rows, .ws_col = c->tty_cols};
         _cleanup_close_ int master = -EBADF;
         int r;
 
-        r = console_open_master(&master);
-        if (r >= 0)
-                r = console_open_slave(master, c->uid, c->tty_rows || c->tty_cols ? &size : NULL,
-                                       &ctx->tty_fd);
+        r = console_open_pty(c->uid, c->tty_rows, c->tty_cols, &master, &ctx->tty_fd);
         if (r >= 0)
                 r = console_mount_dev_console(master);
         if (r >= 0)
@@ -309,38 +252,6 @@ static int wait_for_start(SpawnContext *ctx)
         return 0;
 }
 
-static int drop_privileges(Container *c, SpawnContext *ctx)
-{
-        int r;
-
-        if (ctx->seccomp && !c->no_new_privileges) {
-                r = seccomp_program_install(ctx->seccomp);
-                if (r < 0)
-                        return log_error_errno(r, "install seccomp filter");
-        }
-        /* Keep the permitted set across the uid switch so the capability
-         * code can still shape the bounding set afterwards. */
-        if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-                return log_error_errno(errno, "set keepcaps");
-        if (setgroups(c->n_groups, c->groups) < 0)
-                return log_error_errno(errno, "set supplementary groups");
-        if (setresgid(c->gid, c->gid, c->gid) < 0)
-                return log_error_errno(errno, "set gid %u", (unsigned)c->gid);
-        if (setresuid(c->uid, c->uid, c->uid) < 0)
-                return log_error_errno(errno, "set uid %u", (unsigned)c->uid);
-        r = caps_apply(c->caps, c->uid == 0);
-        if (r < 0)
-                return log_error_errno(r, "apply capabilities");
-        if (c->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-                return log_error_errno(errno, "set no_new_privs");
-        if (ctx->seccomp && c->no_new_privileges) {
-                r = seccomp_program_install(ctx->seccomp);
-                if (r < 0)
-                        return log_error_errno(r, "install seccomp filter");
-        }
-        return 0;
-}
-
 _noreturn_ void child_main(Container *c, SpawnContext *ctx)
 {
         char exe[PATH_MAX];
@@ -354,7 +265,7 @@ _noreturn_ void child_main(Container *c, SpawnContext *ctx)
                 if (fcntl(3 + (int)i, F_SETFD, 0) < 0)
                         child_fail(ctx, log_error_errno(errno, "keep LISTEN_FDS fd %u", 3 + i));
 
-        r = reset_signals(ctx);
+        r = signals_reset(&ctx->saved_mask);
         if (r >= 0 && ctx->net_fd >= 0)
                 r = net_receive(c, ctx);
         if (r >= 0)
@@ -370,7 +281,7 @@ _noreturn_ void child_main(Container *c, SpawnContext *ctx)
         if (r >= 0 && ctx->exec_fifo_fd >= 0)
                 r = wait_for_start(ctx);
         if (r >= 0)
-                r = drop_privileges(c, ctx);
+                r = process_drop_privileges(c, ctx->seccomp);
         if (r >= 0 && ctx->tty_fd >= 0)
                 r = console_take_stdio(TAKE_FD(ctx->tty_fd), &saved_stderr);
         if (r < 0)

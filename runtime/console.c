@@ -64,6 +64,23 @@ int console_open_slave(int master, uid_t uid, const struct winsize *size, int *r
         return 0;
 }
 
+int console_open_pty(uid_t uid, unsigned short rows, unsigned short cols, int *ret_master,
+                     int *ret_slave)
+{
+        struct winsize size = {.ws_row = rows, .ws_col = cols};
+        _cleanup_close_ int master = -EBADF;
+        int r;
+
+        r = console_open_master(&master);
+        if (r < 0)
+                return r;
+        r = console_open_slave(master, uid, rows || cols ? &size : NULL, ret_slave);
+        if (r < 0)
+                return r;
+        *ret_master = TAKE_FD(master);
+        return 0;
+}
+
 int console_take_stdio(int slave, int *ret_saved_stderr)
 {
         _cleanup_close_ int saved = -EBADF;

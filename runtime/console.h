@@ -18,6 +18,10 @@ int console_open_master(int *ret_master);
  * stdin/stdout is one), and uid as owner, and starts a new session with it
  * as controlling terminal. */
 int console_open_slave(int master, uid_t uid, const struct winsize *size, int *ret_slave);
+/* Both of the above: a pty of rows x cols (0 x 0: the size of our terminal)
+ * owned by uid, its terminal side our controlling terminal. */
+int console_open_pty(uid_t uid, unsigned short rows, unsigned short cols, int *ret_master,
+                     int *ret_slave);
 /* Puts the slave on stdin/stdout/stderr and closes it. Messages go to the
  * terminal from then on; ret_saved_stderr (or NULL) gets a close-on-exec
  * copy of the stderr we had, for a message after a failed exec. */

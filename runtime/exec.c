@@ -1,28 +1,26 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* berth-runtime exec: runs a command inside a running container (the
- * generator's ExecReload= for ReloadCmd=). The container is found by its
- * init's pid: $MAINPID, which systemd sets for ExecReload=, or --pid. The
- * command gets the init's namespaces, ids, groups, bounding set,
- * environment and working directory, no_new_privs when the init has it,
- * and the default seccomp filter when the init runs under one. */
+/* berth-runtime exec: runs a command inside a running container. Two forms
+ * share one command line (the rule is in form_of()):
+ *  - berth's own (the generator's ExecReload= for ReloadCmd=, berthctl
+ *    exec): the container is found by its init's pid, $MAINPID (which
+ *    systemd sets for ExecReload=) or --pid, and the command gets the
+ *    init's ids, groups, bounding set, environment and working directory,
+ *    no_new_privs when the init has it, and the init's seccomp filter;
+ *  - the OCI runtimes' (container engines, conmon): see oci-exec.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <grp.h>
-#include <limits.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "child-steps.h"
 #include "console.h"
+#include "exec.h"
 #include "fileio.h"
 #include "handoff.h"
 #include "log.h"
@@ -33,10 +31,6 @@
 #include "strv.h"
 #include "verbs.h"
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
-
 typedef struct InitInfo {
         uid_t uid;
         gid_t gid;
@@ -45,7 +39,6 @@ typedef struct InitInfo {
         uint64_t cap_bnd;
         bool no_new_privs;
         bool seccomp;
-        char **env;
 } InitInfo;
 
 static int read_status(pid_t pid, InitInfo *info)
@@ -120,57 +113,6 @@ static int check_container_init(pid_t pid, char *const *env)
         return 0;
 }
 
-/* The namespaces of pid that differ from ours. */
-static int namespaces_to_join(pid_t pid)
-{
-        static const struct {
-                const char *name;
-                int flag;
-        } ns[] = {{"mnt", CLONE_NEWNS},   {"pid", CLONE_NEWPID}, {"uts", CLONE_NEWUTS},
-                  {"ipc", CLONE_NEWIPC},  {"net", CLONE_NEWNET}, {"cgroup", CLONE_NEWCGROUP},
-                  {"time", CLONE_NEWTIME}};
-        int flags = 0;
-
-        for (size_t i = 0; i < ELEMENTSOF(ns); i++) {
-                char p[64], q[64];
-                struct stat a, b;
-
-                snprintf(p, sizeof(p), "/proc/self/ns/%s", ns[i].name);
-                snprintf(q, sizeof(q), "/proc/%d/ns/%s", (int)pid, ns[i].name);
-                if (stat(p, &a) == 0 && stat(q, &b) == 0 && a.st_ino != b.st_ino)
-                        flags |= ns[i].flag;
-        }
-        return flags;
-}
-
-static _noreturn_ void exec_child(InitInfo *info, int cwd_fd, char **argv, SeccompProgram *seccomp)
-{
-        char exe[PATH_MAX];
-        int r;
-
-        if (fchdir(cwd_fd) < 0)
-                _exit((log_error_errno(errno, "change to the container's working directory"), 127));
-        r = find_executable(argv[0], strv_env_get(info->env, "PATH"), exe, sizeof(exe));
-        if (r < 0)
-                _exit(127);
-        if (seccomp && !info->no_new_privs && (r = seccomp_program_install(seccomp)) < 0)
-                _exit((log_error_errno(r, "install seccomp filter"), 126));
-        if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 || setgroups(info->n_groups, info->groups) < 0 ||
-            setresgid(info->gid, info->gid, info->gid) < 0 ||
-            setresuid(info->uid, info->uid, info->uid) < 0)
-                _exit((log_error_errno(errno, "switch to the container's user"), 126));
-        r = caps_apply(info->cap_bnd, info->uid == 0);
-        if (r < 0)
-                _exit((log_error_errno(r, "apply capabilities"), 126));
-        if (info->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-                _exit((log_error_errno(errno, "set no_new_privs"), 126));
-        if (seccomp && info->no_new_privs && (r = seccomp_program_install(seccomp)) < 0)
-                _exit((log_error_errno(r, "install seccomp filter"), 126));
-        execve(exe, argv, info->env);
-        log_error_errno(errno, "execute %s", exe);
-        _exit(errno == ENOENT ? 127 : 126);
-}
-
 /* The init's filter: the profile `run` noted beside the container's layers
  * (a custom SeccompProfile=), else Docker's default. */
 static int exec_seccomp(const char *name, const char *store, const char *upper, uint64_t caps,
@@ -198,129 +140,245 @@ static int exec_seccomp(const char *name, const char *store, const char *upper, 
         return r < 0 ? log_error_errno(r, "load the default seccomp profile") : 0;
 }
 
-int verb_exec(int argc, char **argv)
+static int exec_berth(const ExecArgs *a)
 {
-        static const struct option options[] = {
-            {"help", no_argument, NULL, 'h'},        {"name", required_argument, NULL, 'n'},
-            {"pid", required_argument, NULL, 'p'},   {"env", required_argument, NULL, 'e'},
-            {"tty", no_argument, NULL, 't'},         {"store", required_argument, NULL, 's'},
-            {"upper", required_argument, NULL, 'u'}, {}};
         _cleanup_(seccomp_program_freep) SeccompProgram *seccomp = NULL;
-        _cleanup_close_ int pidfd = -EBADF, cwd_fd = -EBADF, master = -EBADF;
-        _cleanup_strv_free_ char **extra_env = NULL;
-        bool tty = false;
-        const char *pid_s = getenv("MAINPID"), *name = NULL, *store = BERTH_STATEDIR, *upper = NULL;
+        _cleanup_(container_freep) Container *c = container_new();
+        _cleanup_close_pair_ int pair[2] = {-EBADF, -EBADF};
+        _cleanup_close_ int init_pidfd = -EBADF, cwd_fd = -EBADF, pidfd = -EBADF;
+        const char *pid_s = a->pid ?: getenv("MAINPID");
         InitInfo info = {};
+        ExecContext x;
         char path[64];
-        uint32_t pid;
-        sigset_t fwd, old;
-        pid_t child;
-        int opt, r, flags;
+        uint32_t init;
+        pid_t pid;
+        int r;
+
+        if (!c)
+                return log_oom(), 1;
+        if (strv_length(a->positional) == 0) {
+                log_error("exec needs a command");
+                return 2;
+        }
+        if (!pid_s || parse_uint32(pid_s, &init) < 0 || init <= 1) {
+                log_error("exec needs the container init's pid: --pid PID or $MAINPID");
+                return 2;
+        }
+
+        init_pidfd = (int)syscall(SYS_pidfd_open, (pid_t)init, 0);
+        if (init_pidfd < 0)
+                return log_error_errno(errno, "open process %u", init), 1;
+        r = read_status(init, &info);
+        if (r >= 0)
+                r = read_environ(init, &c->env);
+        if (r >= 0)
+                r = check_container_init(init, c->env);
+        STRV_FOREACH (e, a->env)
+                if (r >= 0 && strv_env_set(&c->env, *e) < 0)
+                        r = log_oom();
+        if (r >= 0 && info.seccomp)
+                r = exec_seccomp(a->name, a->store ?: BERTH_STATEDIR, a->upper, info.cap_bnd,
+                                 &seccomp);
+        if (r < 0)
+                return 1;
+        snprintf(path, sizeof(path), "/proc/%u/cwd", init);
+        cwd_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (cwd_fd < 0)
+                return log_error_errno(errno, "open %s", path), 1;
+
+        c->uid = info.uid;
+        c->gid = info.gid;
+        c->groups = malloc(sizeof(gid_t) * (info.n_groups ?: 1));
+        c->args = strv_copy(a->positional);
+        if (!c->groups || !c->args)
+                return log_oom(), 1;
+        memcpy(c->groups, info.groups, sizeof(gid_t) * info.n_groups);
+        c->n_groups = info.n_groups;
+        c->caps = info.cap_bnd;
+        c->no_new_privileges = info.no_new_privs;
+        c->tty = a->tty;
+        /* the pty comes back to us over a pair, to relay as run --tty does */
+        if (c->tty && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+                return log_error_errno(errno, "create the console socket pair"), 1;
+
+        x = (ExecContext){.init_pid = (pid_t)init,
+                          .init_pidfd = init_pidfd,
+                          .cwd_fd = cwd_fd,
+                          .seccomp = seccomp,
+                          .console_fd = pair[1]};
+        r = exec_spawn(c, &x, &pid, &pidfd);
+        if (r != 0)
+                return r < 0 ? 1 : r;
+        pair[1] = safe_close(pair[1]);
+        r = c->tty ? console_wait(pair[0], pid, pidfd) : foreground_wait(pid, pidfd);
+        return r < 0 ? 1 : r;
+}
+
+typedef enum ExecForm {
+        EXEC_FORM_BERTH,
+        EXEC_FORM_OCI,
+} ExecForm;
+
+/* The OCI form has a container ID before any "--" or an option only it
+ * knows; berth's form has --pid, --name, --store or --upper, or puts "--"
+ * before its command. Mixing the two forms' own options is a usage error. */
+static int form_of(const ExecArgs *a, bool dashdash_first, bool oci_option, ExecForm *ret)
+{
+        bool berth_option = a->pid || a->name || a->store || a->upper;
+
+        if (berth_option && oci_option) {
+                log_error("exec: --pid, --name, --store and --upper (berth's form) cannot be "
+                          "combined with the OCI form's options");
+                return -EINVAL;
+        }
+        if (berth_option || (!oci_option && (dashdash_first || !a->positional[0])))
+                *ret = EXEC_FORM_BERTH;
+        else
+                *ret = EXEC_FORM_OCI;
+        return 0;
+}
+
+static void exec_help(void)
+{
+        printf("Usage: berth-runtime exec [--name NAME [--store DIR | --upper DIR]] [--pid PID]\n"
+               "                          [--env K=V] [--tty] -- COMMAND [ARG...]\n"
+               "       berth-runtime [--root DIR] exec [--process FILE] [--tty]\n"
+               "                          [--console-socket PATH] [--detach] [--pid-file FILE]\n"
+               "                          [--cwd DIR] [--env K=V] [--user UID[:GID]]\n"
+               "                          [--additional-gids GID] [--cap CAP] [--no-new-privs]\n"
+               "                          [--preserve-fds N] ID [COMMAND [ARG...]]\n\n"
+               "The first form runs COMMAND in the container whose init is PID (default:\n"
+               "$MAINPID, as systemd sets it for ExecReload=). With --name, a custom\n"
+               "seccomp profile the container was started with applies.\n"
+               "The second (OCI) form runs a process in the container ID that create or\n"
+               "run --bundle made under --root. The form with an ID before \"--\" or an\n"
+               "option only the OCI form has is the OCI form. See berth-runtime(8).\n");
+}
+
+int verb_exec(int argc, char **argv, const char *root)
+{
+        static const struct option options[] = {{"help", no_argument, NULL, 'h'},
+                                                {"env", required_argument, NULL, 'e'},
+                                                {"tty", no_argument, NULL, 't'},
+                                                /* berth form */
+                                                {"name", required_argument, NULL, 'N'},
+                                                {"pid", required_argument, NULL, 'P'},
+                                                {"store", required_argument, NULL, 'S'},
+                                                {"upper", required_argument, NULL, 'U'},
+                                                /* OCI form */
+                                                {"process", required_argument, NULL, 'p'},
+                                                {"console-socket", required_argument, NULL, 'C'},
+                                                {"pid-file", required_argument, NULL, 'F'},
+                                                {"detach", no_argument, NULL, 'd'},
+                                                {"cwd", required_argument, NULL, 'W'},
+                                                {"user", required_argument, NULL, 'u'},
+                                                {"additional-gids", required_argument, NULL, 'g'},
+                                                {"cap", required_argument, NULL, 'c'},
+                                                {"no-new-privs", no_argument, NULL, 'n'},
+                                                {"preserve-fds", required_argument, NULL, 'R'},
+                                                {"process-label", required_argument, NULL, 'L'},
+                                                {"apparmor", required_argument, NULL, 'A'},
+                                                {"ignore-paused", no_argument, NULL, 'I'},
+                                                {}};
+        _cleanup_strv_free_ char **env = NULL, **caps = NULL, **gids = NULL;
+        ExecArgs a = {.root = root ?: BERTH_RUNDIR "/oci"};
+        const char *last_optarg = NULL;
+        bool oci_option = false, dashdash_first;
+        ExecForm form;
+        uint32_t n;
+        int opt;
 
         optind = 0;
-        while ((opt = getopt_long(argc, argv, "+he:t", options, NULL)) >= 0)
+        while ((opt = getopt_long(argc, argv, "+he:tp:du:g:c:", options, NULL)) >= 0) {
+                last_optarg = optarg;
+                oci_option = oci_option || strchr("pCFdWugcnRLAI", opt);
                 switch (opt) {
                 case 'h':
-                        printf(
-                            "Usage: berth-runtime exec [--name NAME [--store DIR | --upper DIR]] "
-                            "[--pid PID] [--env K=V] [--tty] -- COMMAND [ARG...]\n\nRuns "
-                            "COMMAND in the container whose init is PID (default: $MAINPID, "
-                            "as systemd sets it for ExecReload=). With --name, a custom "
-                            "seccomp profile the container was started with applies.\n");
+                        exec_help();
                         return 0;
                 case 'e':
                         if (optarg[0] == '=' || !strchr(optarg, '=')) {
                                 log_error("--env %s: expected KEY=VALUE", optarg);
                                 return 2;
                         }
-                        if (strv_extend(&extra_env, optarg) < 0)
+                        if (strv_extend(&env, optarg) < 0)
                                 return log_oom(), 1;
                         break;
                 case 't':
-                        tty = true;
+                        a.tty = true;
                         break;
-                case 'n':
+                case 'N':
                         if (!container_name_is_valid(optarg)) {
                                 log_error("--name %s: not a valid container name", optarg);
                                 return 2;
                         }
-                        name = optarg;
+                        a.name = optarg;
                         break;
-                case 's':
-                        store = optarg;
+                case 'P':
+                        a.pid = optarg;
                         break;
-                case 'u':
-                        upper = optarg;
+                case 'S':
+                        a.store = optarg;
+                        break;
+                case 'U':
+                        a.upper = optarg;
                         break;
                 case 'p':
-                        pid_s = optarg;
+                        a.process = optarg;
                         break;
+                case 'C':
+                        a.console_socket = optarg;
+                        break;
+                case 'F':
+                        a.pid_file = optarg;
+                        break;
+                case 'd':
+                        a.detach = true;
+                        break;
+                case 'W':
+                        if (optarg[0] != '/') {
+                                log_error("--cwd %s: must be an absolute path", optarg);
+                                return 2;
+                        }
+                        a.cwd = optarg;
+                        break;
+                case 'u':
+                        a.user = optarg;
+                        break;
+                case 'g':
+                        if (strv_extend(&gids, optarg) < 0)
+                                return log_oom(), 1;
+                        break;
+                case 'c':
+                        if (strv_extend(&caps, optarg) < 0)
+                                return log_oom(), 1;
+                        break;
+                case 'n':
+                        a.no_new_privs = true;
+                        break;
+                case 'R':
+                        if (parse_uint32(optarg, &n) < 0 || n > 65536) {
+                                log_error("--preserve-fds %s: expected a number of fds", optarg);
+                                return 2;
+                        }
+                        a.preserve_fds = n;
+                        break;
+                case 'L':
+                case 'A':
+                case 'I':
+                        break; /* no SELinux or AppArmor labels; nothing is paused */
                 default:
                         return 2;
                 }
-        if (optind >= argc) {
-                log_error("exec needs a command");
+        }
+        /* "--" ended the options: the word before the first positional */
+        dashdash_first = optind > 1 && optind <= argc && streq(argv[optind - 1], "--") &&
+                         argv[optind - 1] != last_optarg;
+        a.env = env;
+        a.caps = caps;
+        a.gids = gids;
+        a.positional = argv + optind;
+        if (form_of(&a, dashdash_first, oci_option, &form) < 0)
                 return 2;
-        }
-        if (!pid_s || parse_uint32(pid_s, &pid) < 0 || pid <= 1) {
-                log_error("exec needs the container init's pid: --pid PID or $MAINPID");
-                return 2;
-        }
-
-        pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
-        if (pidfd < 0)
-                return log_error_errno(errno, "open process %u", pid), 1;
-        r = read_status(pid, &info);
-        if (r >= 0)
-                r = read_environ(pid, &info.env);
-        if (r >= 0)
-                r = check_container_init(pid, info.env);
-        STRV_FOREACH (e, extra_env)
-                if (r >= 0 && strv_env_set(&info.env, *e) < 0)
-                        r = log_oom();
-        if (r < 0)
-                goto out;
-        if (info.seccomp) {
-                r = exec_seccomp(name, store, upper, info.cap_bnd, &seccomp);
-                if (r < 0)
-                        goto out;
-        }
-        snprintf(path, sizeof(path), "/proc/%u/cwd", pid);
-        cwd_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (cwd_fd < 0) {
-                r = log_error_errno(errno, "open %s", path);
-                goto out;
-        }
-        flags = namespaces_to_join(pid);
-        if (flags != 0 && setns(pidfd, flags) < 0) {
-                r = log_error_errno(errno, "join the namespaces of process %u", pid);
-                goto out;
-        }
-        /* the container's own devpts, now that we see its mount tree */
-        if (tty && (r = console_open_master(&master)) < 0)
-                goto out;
-
-        spawn_forward_signals(&fwd);
-        sigprocmask(SIG_BLOCK, &fwd, &old);
-        child = fork(); /* a fork enters the pid namespace */
-        if (child < 0) {
-                r = log_error_errno(errno, "fork");
-                goto out;
-        }
-        if (child == 0) {
-                sigprocmask(SIG_SETMASK, &old, NULL);
-                int slave;
-                if (master >= 0 && (console_open_slave(master, info.uid, NULL, &slave) < 0 ||
-                                    console_take_stdio(slave, NULL) < 0))
-                        _exit(126);
-                exec_child(&info, cwd_fd, argv + optind, seccomp);
-        }
-        {
-                _cleanup_close_ int child_fd = (int)syscall(SYS_pidfd_open, child, 0);
-                r = master >= 0 ? console_relay(master, child, child_fd)
-                                : foreground_wait(child, child_fd);
-        }
-out:
-        strv_free(info.env);
-        return r < 0 ? 1 : r;
+        return form == EXEC_FORM_OCI ? oci_exec(&a) : exec_berth(&a);
 }

@@ -16,6 +16,7 @@ static void help(void)
                "  run [OPTIONS] (--image REF|--rootfs DIR|--layers DIR[:DIR...]) [-- CMD...]\n"
                "  cleanup --name NAME [--store DIR] [--upper DIR] [--rm]\n"
                "  exec [--name NAME] [--pid PID] -- CMD...   (default PID: $MAINPID)\n"
+               "  exec [--process FILE] [OPTIONS] ID [CMD...]  (OCI; exec --help)\n"
                "  stop [--pid PID] [--signal SIG]            (ExecStop=: signal, wait for exit)\n"
                "  create|start|state|kill|delete ID   (OCI runtime front end)\n"
                "  run --bundle DIR ID                 (OCI create + start, foreground)\n\n"
@@ -102,7 +103,7 @@ int main(int argc, char **argv)
         if (streq(argv[i], "cleanup"))
                 return verb_cleanup(argc - i, argv + i);
         if (streq(argv[i], "exec"))
-                return verb_exec(argc - i, argv + i);
+                return verb_exec(argc - i, argv + i, root);
         if (streq(argv[i], "stop"))
                 return verb_stop(argc - i, argv + i);
         if (streq(argv[i], "create") || streq(argv[i], "start") || streq(argv[i], "state") ||

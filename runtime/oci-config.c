@@ -24,29 +24,6 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
-/* Far above any real config.json, seccomp profile included. */
-#define CONFIG_JSON_MAX (64U * 1024 * 1024)
-
-static int strv_from_json(json_t *a, const char *what, char ***ret)
-{
-        size_t i;
-        json_t *v;
-
-        if (!a)
-                return 0;
-        if (!json_is_array(a))
-                return log_error_errno(EINVAL, "config.json: %s must be an array", what);
-        json_array_foreach(a, i, v)
-        {
-                if (!json_is_string(v))
-                        return log_error_errno(EINVAL, "config.json: %s[%zu] must be a string",
-                                               what, i);
-                if (strv_extend(ret, json_string_value(v)) < 0)
-                        return log_oom();
-        }
-        return 0;
-}
-
 static int abs_path(const char *bundle, const char *p, char **ret)
 {
         if (p[0] == '/')
@@ -54,156 +31,6 @@ static int abs_path(const char *bundle, const char *p, char **ret)
         else if (asprintf(ret, "%s/%s", bundle, p) < 0)
                 *ret = NULL;
         return *ret ? 0 : log_oom();
-}
-
-static int parse_caps(json_t *caps, uint64_t *ret)
-{
-        static const char *const sets[] = {"bounding", "effective", "permitted", "inheritable",
-                                           "ambient"};
-        uint64_t result = 0;
-        bool have = false;
-
-        for (size_t s = 0; s < ELEMENTSOF(sets); s++) {
-                json_t *a = json_object_get(caps, sets[s]), *v;
-                uint64_t set = 0;
-                size_t i;
-
-                if (!a)
-                        continue;
-                if (!json_is_array(a))
-                        return log_error_errno(EINVAL,
-                                               "config.json: capabilities.%s must be an "
-                                               "array",
-                                               sets[s]);
-                json_array_foreach(a, i, v)
-                {
-                        int cap = json_is_string(v) ? cap_from_name(json_string_value(v)) : -EINVAL;
-                        if (cap < 0)
-                                return log_error_errno(EINVAL,
-                                                       "config.json: unknown capability "
-                                                       "%s in capabilities.%s",
-                                                       json_is_string(v) ? json_string_value(v)
-                                                                         : "(not a string)",
-                                                       sets[s]);
-                        set |= 1ULL << cap;
-                }
-                /* One set for all, like Docker: the bounding set, or the
-                 * permitted set when that is narrower. */
-                if (!have || s == 2) {
-                        result = have ? (result & set) : set;
-                        have = true;
-                }
-        }
-        *ret = result;
-        return 0;
-}
-
-static int parse_rlimits(Container *c, json_t *a)
-{
-        size_t i;
-        json_t *v;
-
-        json_array_foreach(a, i, v)
-        {
-                const char *type = json_string_value(json_object_get(v, "type"));
-                json_t *soft = json_object_get(v, "soft"), *hard = json_object_get(v, "hard");
-                Rlimit rl;
-
-                if (!type || (rl.resource = rlimit_from_name(type)) < 0)
-                        return log_error_errno(EINVAL, "config.json: unknown rlimit %s",
-                                               strna(type));
-                if (!json_is_integer(soft) || !json_is_integer(hard))
-                        return log_error_errno(EINVAL,
-                                               "config.json: rlimit %s needs soft and "
-                                               "hard",
-                                               type);
-                rl.limit.rlim_cur = (rlim_t)json_integer_value(soft);
-                rl.limit.rlim_max = (rlim_t)json_integer_value(hard);
-                if (container_add_rlimit(c, &rl) < 0)
-                        return log_oom();
-        }
-        return 0;
-}
-
-static int parse_console_size(Container *c, json_t *o)
-{
-        json_t *h = json_object_get(o, "height"), *w = json_object_get(o, "width");
-
-        if (!json_is_integer(h) || !json_is_integer(w) || json_integer_value(h) < 0 ||
-            json_integer_value(h) > UINT16_MAX || json_integer_value(w) < 0 ||
-            json_integer_value(w) > UINT16_MAX)
-                return log_error_errno(EINVAL,
-                                       "config.json: process.consoleSize needs height "
-                                       "and width from 0 to %u",
-                                       UINT16_MAX);
-        c->tty_rows = (unsigned short)json_integer_value(h);
-        c->tty_cols = (unsigned short)json_integer_value(w);
-        return 0;
-}
-
-static int parse_process(Container *c, json_t *p)
-{
-        json_t *user = json_object_get(p, "user"), *v;
-        char buf[64];
-        size_t i;
-        int r;
-
-        if (!json_is_object(p))
-                return log_error_errno(EINVAL, "config.json: process is missing");
-        v = json_object_get(p, "terminal");
-        if (v && !json_is_boolean(v))
-                return log_error_errno(EINVAL, "config.json: process.terminal must be a boolean");
-        c->tty = json_is_true(v);
-        /* The spec has runtimes ignore consoleSize without a terminal. */
-        if (c->tty && (v = json_object_get(p, "consoleSize"))) {
-                r = parse_console_size(c, v);
-                if (r < 0)
-                        return r;
-        }
-        r = strv_from_json(json_object_get(p, "args"), "process.args", &c->args);
-        if (r < 0)
-                return r;
-        r = strv_from_json(json_object_get(p, "env"), "process.env", &c->env);
-        if (r < 0)
-                return r;
-        v = json_object_get(p, "cwd");
-        if (!json_is_string(v) || json_string_value(v)[0] != '/')
-                return log_error_errno(EINVAL, "config.json: process.cwd must be an absolute "
-                                               "path");
-        c->cwd = strdup(json_string_value(v));
-        snprintf(buf, sizeof(buf), "%lld:%lld",
-                 (long long)json_integer_value(json_object_get(user, "uid")),
-                 (long long)json_integer_value(json_object_get(user, "gid")));
-        c->user_spec = strdup(buf);
-        if (!c->cwd || !c->user_spec)
-                return log_oom();
-        json_array_foreach(json_object_get(user, "additionalGids"), i, v)
-        {
-                snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
-                if (strv_extend(&c->group_add, buf) < 0)
-                        return log_oom();
-        }
-        if ((v = json_object_get(user, "umask"))) {
-                c->umask = (mode_t)json_integer_value(v) & 0777;
-                c->set_umask = true;
-        }
-        c->caps = 0;
-        if ((v = json_object_get(p, "capabilities"))) {
-                r = parse_caps(v, &c->caps);
-                if (r < 0)
-                        return r;
-        }
-        if ((v = json_object_get(p, "rlimits"))) {
-                r = parse_rlimits(c, v);
-                if (r < 0)
-                        return r;
-        }
-        c->no_new_privileges = json_is_true(json_object_get(p, "noNewPrivileges"));
-        if ((v = json_object_get(p, "oomScoreAdj"))) {
-                c->oom_score_adj = (int)json_integer_value(v);
-                c->set_oom_score_adj = true;
-        }
-        return 0;
 }
 
 static int parse_mounts(Container *c, const char *bundle, json_t *a)
@@ -225,7 +52,8 @@ static int parse_mounts(Container *c, const char *bundle, json_t *a)
                                                "config.json: mounts[%zu].destination "
                                                "must be an absolute path",
                                                i);
-                r = strv_from_json(json_object_get(v, "options"), "mounts[].options", &opts);
+                r = oci_strv_from_json(json_object_get(v, "options"),
+                                       "config.json: ", "mounts[].options", &opts);
                 if (r < 0)
                         return r;
                 if (type && streq(type, "bind"))
@@ -406,12 +234,12 @@ static int parse_linux(Container *c, json_t *l, const char *seccomp_path)
         r = parse_namespaces(c, json_object_get(l, "namespaces"));
         if (r < 0)
                 return r;
-        r = strv_from_json(json_object_get(l, "maskedPaths"), "linux.maskedPaths",
-                           &c->masked_paths);
+        r = oci_strv_from_json(json_object_get(l, "maskedPaths"),
+                               "config.json: ", "linux.maskedPaths", &c->masked_paths);
         if (r < 0)
                 return r;
-        r = strv_from_json(json_object_get(l, "readonlyPaths"), "linux.readonlyPaths",
-                           &c->readonly_paths);
+        r = oci_strv_from_json(json_object_get(l, "readonlyPaths"),
+                               "config.json: ", "linux.readonlyPaths", &c->readonly_paths);
         if (r < 0)
                 return r;
         r = parse_devices(c, json_object_get(l, "devices"));
@@ -441,24 +269,15 @@ int container_from_oci_bundle(const char *bundle, const char *id, const char *se
 {
         _cleanup_(container_freep) Container *c = container_new();
         _cleanup_(json_decrefp) json_t *root = NULL;
-        _cleanup_free_ char *path = NULL, *text = NULL;
-        json_error_t err;
+        _cleanup_free_ char *path = NULL;
         json_t *r_obj, *v, *hooks;
-        size_t len;
         int r;
 
         if (!c || asprintf(&path, "%s/config.json", bundle) < 0)
                 return log_oom();
-        /* One read: json_load_file() goes through stdio a byte at a time,
-         * a fifth of the runtime's own instructions per start. */
-        r = read_full_file(path, CONFIG_JSON_MAX, &text, &len);
+        r = oci_json_load(path, CONFIG_JSON_MAX, &root);
         if (r < 0)
-                return log_error_errno(r, "read %s", path);
-        root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
-        if (!root)
-                return log_error_errno(EINVAL, "read %s: line %d: %s", path, err.line, err.text);
-        if (!json_is_object(root))
-                return log_error_errno(EINVAL, "%s: not a JSON object", path);
+                return r;
         if (!(c->name = strdup(id)))
                 return log_oom();
 
@@ -484,7 +303,10 @@ int container_from_oci_bundle(const char *bundle, const char *id, const char *se
             !(c->hostname = strdup(json_string_value(v))))
                 return log_oom();
 
-        r = parse_process(c, json_object_get(root, "process"));
+        v = json_object_get(root, "process");
+        if (!json_is_object(v))
+                return log_error_errno(EINVAL, "config.json: process is missing");
+        r = oci_process_from_json(c, v, "config.json: process.");
         if (r < 0)
                 return r;
         r = parse_linux(c, json_object_get(root, "linux"), seccomp_path);

@@ -22,146 +22,11 @@
 #include "handoff.h"
 #include "log.h"
 #include "oci-config.h"
+#include "oci.h"
 #include "parse-util.h"
 #include "run.h"
 #include "spawn.h"
 #include "verbs.h"
-
-#define OCI_VERSION "1.0.2"
-
-typedef struct OciArgs {
-        const char *root;
-        const char *id;
-        const char *bundle;
-        const char *pid_file;
-        const char *signal;
-        const char *console_socket;
-        bool force, detach;
-} OciArgs;
-
-static int state_dir(const OciArgs *a, const char *file, char **ret)
-{
-        if (asprintf(ret, "%s/%s%s%s", a->root, a->id, file ? "/" : "", strempty(file)) < 0)
-                return log_oom();
-        return 0;
-}
-
-/* Field 22 of /proc/PID/stat tells a pid's incarnations apart; the state
- * letter says whether it is a zombie. */
-static int proc_stat(pid_t pid, unsigned long long *ret_start, char *ret_state)
-{
-        char path[64], buf[1024], *p;
-        _cleanup_close_ int fd = -EBADF;
-        ssize_t n;
-
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        n = read(fd, buf, sizeof(buf) - 1);
-        if (n <= 0)
-                return -EIO;
-        buf[n] = 0;
-        p = strrchr(buf, ')');
-        if (!p || sscanf(p + 2,
-                         "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
-                         "%*d %*d %*d %llu",
-                         ret_state, ret_start) != 2)
-                return -EIO;
-        return 0;
-}
-
-/* State lives on /run (tmpfs) and dies with a reboot like the containers it
- * describes: rename keeps readers from seeing half a file, fsync would only
- * cost time on every start. */
-static int write_file_replace(const char *path, const char *text)
-{
-        _cleanup_free_ char *tmp = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        size_t len = strlen(text);
-
-        if (asprintf(&tmp, "%s.tmp", path) < 0)
-                return -ENOMEM;
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0)
-                return -errno;
-        if (write(fd, text, len) != (ssize_t)len || rename(tmp, path) < 0) {
-                int r = -errno;
-                (void)unlink(tmp);
-                return r;
-        }
-        return 0;
-}
-
-static int state_write(const OciArgs *a, pid_t pid, const char *bundle)
-{
-        _cleanup_free_ char *path = NULL, *text = NULL;
-        unsigned long long start = 0;
-        char st;
-        json_t *j;
-        int r;
-
-        (void)proc_stat(pid, &start, &st);
-        j = json_pack("{s:s, s:s, s:i, s:s, s:I}", "ociVersion", OCI_VERSION, "id", a->id, "pid",
-                      (int)pid, "bundle", bundle, "starttime", (json_int_t)start);
-        if (!j)
-                return log_oom();
-        text = json_dumps(j, JSON_COMPACT);
-        json_decref(j);
-        if (!text)
-                return log_oom();
-        r = state_dir(a, "state.json", &path);
-        if (r < 0)
-                return r;
-        r = write_file_replace(path, text);
-        if (r < 0)
-                return log_error_errno(r, "write %s", path);
-        if (a->pid_file) {
-                char buf[32];
-                int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-                buf[n] = 0;
-                r = write_file_replace(a->pid_file, buf);
-                if (r < 0)
-                        return log_error_errno(r, "write %s", a->pid_file);
-        }
-        return 0;
-}
-
-typedef struct OciState {
-        pid_t pid;
-        char *bundle;
-        const char *status; /* created, running, stopped */
-} OciState;
-
-static int state_read(const OciArgs *a, OciState *ret)
-{
-        _cleanup_free_ char *path = NULL, *fifo = NULL;
-        unsigned long long start = 0, recorded;
-        json_t *j;
-        char st = 0;
-        int r;
-
-        r = state_dir(a, "state.json", &path);
-        if (r < 0)
-                return r;
-        j = json_load_file(path, 0, NULL);
-        if (!j)
-                return log_error_errno(ENOENT, "container %s does not exist", a->id);
-        ret->pid = (pid_t)json_integer_value(json_object_get(j, "pid"));
-        recorded = (unsigned long long)json_integer_value(json_object_get(j, "starttime"));
-        ret->bundle = strdup(strempty(json_string_value(json_object_get(j, "bundle"))));
-        json_decref(j);
-        if (!ret->bundle)
-                return log_oom();
-        r = state_dir(a, "exec.fifo", &fifo);
-        if (r < 0)
-                return r;
-        if (ret->pid <= 0 || proc_stat(ret->pid, &start, &st) < 0 || st == 'Z' || start != recorded)
-                ret->status = "stopped";
-        else
-                ret->status = access(fifo, F_OK) == 0 ? "created" : "running";
-        return 0;
-}
 
 /* Where the init sends the pty master when process.terminal is true: to
  * the caller's --console-socket, or in a foreground run without one back
@@ -214,8 +79,9 @@ static int oci_create(const OciArgs *a, SpawnWait wait, int *ret_relay_fd, pid_t
         r = mkdir_p(a->root, 0700);
         if (r < 0)
                 return log_error_errno(r, "create %s", a->root);
-        if ((r = state_dir(a, NULL, &dir)) < 0 || (r = state_dir(a, "exec.fifo", &fifo)) < 0 ||
-            (r = state_dir(a, "seccomp.json", &seccomp)) < 0)
+        if ((r = oci_state_dir(a, NULL, &dir)) < 0 ||
+            (r = oci_state_dir(a, "exec.fifo", &fifo)) < 0 ||
+            (r = oci_state_dir(a, "seccomp.json", &seccomp)) < 0)
                 return r;
         if (mkdir(dir, 0700) < 0)
                 return log_error_errno(
@@ -241,7 +107,7 @@ static int oci_create(const OciArgs *a, SpawnWait wait, int *ret_relay_fd, pid_t
         r = container_spawn(c, wait, fifo_fd, console_fd, ret_pid, ret_pidfd, ret_status_fd);
         if (r < 0)
                 goto fail;
-        r = state_write(a, *ret_pid, bundle);
+        r = oci_state_write(a, *ret_pid, bundle);
         if (r < 0) {
                 kill(*ret_pid, SIGKILL);
                 goto fail;
@@ -263,13 +129,13 @@ static int oci_start(const OciArgs *a)
         char b;
         int r;
 
-        r = state_read(a, &s);
+        r = oci_state_read(a, &s);
         free(s.bundle);
         if (r < 0)
                 return r;
         if (!streq(s.status, "created"))
                 return log_error_errno(EINVAL, "container %s is %s, not created", a->id, s.status);
-        r = state_dir(a, "exec.fifo", &fifo);
+        r = oci_state_dir(a, "exec.fifo", &fifo);
         if (r < 0)
                 return r;
         /* Non-blocking, so a dead init cannot hang us; the init's blocked
@@ -292,7 +158,7 @@ static int oci_state(const OciArgs *a)
         char *text;
         int r;
 
-        r = state_read(a, &s);
+        r = oci_state_read(a, &s);
         if (r < 0) {
                 free(s.bundle);
                 return r;
@@ -320,7 +186,7 @@ static int oci_kill(const OciArgs *a)
         sig = parse_signal(a->signal ?: "TERM");
         if (sig < 0)
                 return log_error_errno(EINVAL, "unknown signal %s", a->signal);
-        r = state_read(a, &s);
+        r = oci_state_read(a, &s);
         free(s.bundle);
         if (r < 0)
                 return r;
@@ -337,7 +203,7 @@ static int oci_delete(const OciArgs *a)
         OciState s = {};
         int r;
 
-        r = state_read(a, &s);
+        r = oci_state_read(a, &s);
         free(s.bundle);
         if (r < 0)
                 return a->force ? 0 : r;
@@ -350,12 +216,12 @@ static int oci_delete(const OciArgs *a)
                 for (int i = 0; i < 1000; i++) {
                         unsigned long long start;
                         char st;
-                        if (proc_stat(s.pid, &start, &st) < 0 || st == 'Z')
+                        if (oci_proc_stat(s.pid, &start, &st) < 0 || st == 'Z')
                                 break;
                         usleep(1000);
                 }
         }
-        r = state_dir(a, NULL, &dir);
+        r = oci_state_dir(a, NULL, &dir);
         if (r < 0)
                 return r;
         r = rm_rf(dir);
@@ -380,7 +246,7 @@ static int oci_run_foreground(const OciArgs *a)
                 return handoff_to_systemd(pid, false) < 0 ? 1 : 0;
         r = console_wait(relay, pid, pidfd);
         q = container_spawn_result(NULL, status_fd);
-        if (state_dir(a, NULL, &dir) >= 0)
+        if (oci_state_dir(a, NULL, &dir) >= 0)
                 (void)rm_rf(dir);
         return r < 0 || q < 0 ? 1 : r;
 }

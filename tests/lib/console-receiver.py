@@ -9,9 +9,11 @@
 #                     it must succeed; its output is printed
 #   --wait TEXT       wait until the terminal's output so far contains TEXT
 #   --send TEXT       type TEXT into the master (\r, \n, \x03 escapes)
-# then reads the terminal to its end, waits for the container (it is our
-# child: we are a subreaper, so the init of a `create` is reparented to us
-# when the runtime exits), prints
+# then reads the terminal to its end, waits for the container (after a
+# --runtime-exit step it is our child: we are a subreaper, so the init of
+# a `create` or a detached `exec` is reparented to us when the runtime
+# exits; without one the runtime runs in the foreground and exits with the
+# container's status), prints
 #   console-receiver: terminal NAME     (the name sent with the fd)
 #   ... everything the container wrote to the terminal ...
 #   console-receiver: container exited N
@@ -193,8 +195,9 @@ def main():
     # to the end of the terminal, then the container's exit
     while rc.read_some(0.1):
         rc.check_deadline("the terminal to hang up")
-    if not rc.runtime_exited():
-        # `run` in the foreground: the runtime reaps the container
+    if not any(opt == "--runtime-exit" for opt, _ in steps):
+        # in the foreground (`run`, `exec`) the runtime reaps the container
+        # and exits with its status, maybe already before the hang-up
         rc.wait_runtime(rc.proc.wait())
         status = rc.proc_status
     else:

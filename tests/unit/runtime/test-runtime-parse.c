@@ -305,6 +305,72 @@ static void test_oci(void)
         rm_rf(dir);
         free(dir);
         CHECK_INT(oci_try(",\"env\":\"notalist\"", "", "", "", &c), -EINVAL);
+        /* the process object is type- and range-checked (also for exec --process) */
+        CHECK_INT(oci_try(",\"noNewPrivileges\":\"yes\"", "", "", "", &c), -EINVAL);
+        CHECK_INT(oci_try(",\"oomScoreAdj\":5000", "", "", "", &c), -EINVAL);
+        CHECK_INT(oci_try(",\"capabilities\":[\"CAP_KILL\"]", "", "", "", &c), -EINVAL);
+        CHECK_INT(oci_try(",\"rlimits\":{}", "", "", "", &c), -EINVAL);
+        CHECK_INT(oci_try(",\"oomScoreAdj\":-1000,\"noNewPrivileges\":true", "", "", "", &c), 0);
+        CHECK_INT(c->oom_score_adj, -1000);
+        CHECK(c->no_new_privileges);
+        container_free(c);
+}
+
+static int process_try(const char *json, Container **ret)
+{
+        _cleanup_(json_decrefp) json_t *p = json_loads(json, 0, NULL);
+        Container *c = container_new();
+        int r;
+
+        CHECK(p && c);
+        r = oci_process_from_json(c, p, "t: ");
+        if (r < 0)
+                container_free(c);
+        else
+                *ret = c;
+        return r;
+}
+
+static void test_oci_process(void)
+{
+        Container *c = NULL;
+
+        CHECK_INT(
+            process_try("{\"args\":[\"sh\",\"-c\",\"x\"],\"cwd\":\"/tmp\",\"env\":[\"A=1\"],"
+                        "\"user\":{\"uid\":1000,\"gid\":29,\"additionalGids\":[10,4294967294],"
+                        "\"umask\":18}}",
+                        &c),
+            0);
+        CHECK_STREQ(c->args[2], "x");
+        CHECK(c->args[3] == NULL);
+        CHECK_STREQ(c->env[0], "A=1");
+        CHECK_STREQ(c->cwd, "/tmp");
+        CHECK_STREQ(c->user_spec, "1000:29");
+        CHECK_STREQ(c->group_add[1], "4294967294");
+        CHECK_INT(c->umask, 18);
+        container_free(c);
+        /* a missing user is root, as config.json has always had it */
+        CHECK_INT(process_try("{\"args\":[\"x\"],\"cwd\":\"/\"}", &c), 0);
+        CHECK_STREQ(c->user_spec, "0:0");
+        container_free(c);
+
+        CHECK_INT(process_try("{\"cwd\":\"/\"}", &c), -EINVAL);
+        CHECK_INT(process_try("{\"args\":[],\"cwd\":\"/\"}", &c), -EINVAL);
+        CHECK_INT(process_try("{\"args\":[\"x\",null],\"cwd\":\"/\"}", &c), -EINVAL);
+        CHECK_INT(process_try("{\"args\":[\"x\"]}", &c), -EINVAL);
+        CHECK_INT(process_try("{\"args\":[\"x\"],\"cwd\":\"/\",\"user\":[]}", &c), -EINVAL);
+        CHECK_INT(process_try("{\"args\":[\"x\"],\"cwd\":\"/\",\"user\":{\"uid\":\"0\"}}", &c),
+                  -EINVAL);
+        CHECK_INT(process_try("{\"args\":[\"x\"],\"cwd\":\"/\",\"user\":{\"uid\":-1}}", &c),
+                  -EINVAL);
+        CHECK_INT(process_try("{\"args\":[\"x\"],\"cwd\":\"/\",\"user\":{\"gid\":4294967295}}", &c),
+                  -EINVAL);
+        CHECK_INT(
+            process_try("{\"args\":[\"x\"],\"cwd\":\"/\",\"user\":{\"additionalGids\":7}}", &c),
+            -EINVAL);
+        CHECK_INT(process_try("{\"args\":[\"x\"],\"cwd\":\"/\",\"user\":{\"umask\":512}}", &c),
+                  -EINVAL);
+        CHECK_INT(process_try("{\"args\":[\"x\"],\"cwd\":\"/\",\"terminal\":1}", &c), -EINVAL);
 }
 
 int main(void)
@@ -314,6 +380,7 @@ int main(void)
         test_mount_options();
         test_limits();
         test_oci();
+        test_oci_process();
         printf("ok\n");
         return 0;
 }
