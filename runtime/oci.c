@@ -308,7 +308,7 @@ int verb_oci(const char *verb, int argc, char **argv, const char *root)
                 return 2;
         }
         if (a.console_socket && !streq(verb, "create") && !streq(verb, "run")) {
-                log_error("--console-socket is an option of create and run, not %s", verb);
+                log_error("--console-socket is an option of create, run and exec, not %s", verb);
                 return 2;
         }
         a.id = argv[optind];

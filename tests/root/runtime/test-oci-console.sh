@@ -186,5 +186,5 @@ set +e
 oci start --console-socket "$TMP/s1" c1 2>"$TMP/err"; rc=$?
 set -e
 check_eq "$rc" 2 "--console-socket on start"
-check_contains "$(cat "$TMP/err")" "an option of create and run" "clear usage error"
+check_contains "$(cat "$TMP/err")" "an option of create, run and exec" "clear usage error"
 echo PASS
