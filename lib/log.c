@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,11 +46,15 @@ int log_get_max_level(void)
 int log_internal(int level, int error, const char *file, int line, const char *fmt, ...)
 {
         char buf[2048];
+        const char *sep = "", *reason = "";
         va_list ap;
         int saved = errno;
+        bool synthetic;
 
         if (error < 0)
                 error = -error;
+        synthetic = error & LOG_ERRNO_SYNTHETIC;
+        error &= ~LOG_ERRNO_SYNTHETIC;
         if (level > log_ctx.max_level)
                 goto out;
 
@@ -57,14 +62,15 @@ int log_internal(int level, int error, const char *file, int line, const char *f
         vsnprintf(buf, sizeof(buf), fmt, ap);
         va_end(ap);
 
-        if (error != 0)
-                fprintf(stderr, "%s: %s: %s\n", log_ctx.program, buf, strerror(error));
-        else
-                fprintf(stderr, "%s: %s\n", log_ctx.program, buf);
+        if (error != 0 && !synthetic) {
+                sep = ": ";
+                reason = strerror(error);
+        }
+        fprintf(stderr, "%s: %s%s%s\n", log_ctx.program, buf, sep, reason);
 
         if (log_ctx.kmsg_fd >= 0 && level <= LOG_WARNING)
                 dprintf(log_ctx.kmsg_fd, "<%d>%s[%d]: %s%s%s\n", level, log_ctx.program,
-                        (int)getpid(), buf, error ? ": " : "", error ? strerror(error) : "");
+                        (int)getpid(), buf, sep, reason);
         if (log_ctx.max_level >= LOG_DEBUG && level == LOG_DEBUG)
                 fprintf(stderr, "  (at %s:%d)\n", file, line);
 out:

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <syslog.h>
 
 #include "macro.h"
@@ -20,7 +21,20 @@ int log_get_max_level(void);
 
 /* Logs and returns -abs(error) (or 0 for error == 0), so that call sites can
  * write "return log_error_errno(r, ...)". The text gets ": strerror" appended
- * when error != 0. */
+ * when error != 0, because an errno reported by the kernel or a library says
+ * something the message does not.
+ *
+ * When the code itself picks the errno to return (a name fails validation, a
+ * file is malformed, a container does not exist), strerror() adds nothing but
+ * noise ("...: Invalid argument") or misleads ("...: No such file or
+ * directory" for a lookup in berth's own state). Such call sites pass
+ * SYNTHETIC_ERRNO(E...): the call returns -E... exactly as before, so callers
+ * and exit codes see no difference, but the message is printed as written, on
+ * stderr and in /dev/kmsg alike. Use it only when the message alone says what
+ * is wrong. */
+#define LOG_ERRNO_SYNTHETIC (1 << 30)
+#define SYNTHETIC_ERRNO(e)  (abs(e) | LOG_ERRNO_SYNTHETIC)
+
 int log_internal(int level, int error, const char *file, int line, const char *fmt, ...)
     _printf_(5, 6);
 
@@ -38,4 +52,4 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 #define log_warning_errno(e, ...) log_full_errno(LOG_WARNING, (e), __VA_ARGS__)
 #define log_error_errno(e, ...)   log_full_errno(LOG_ERR, (e), __VA_ARGS__)
 
-#define log_oom() log_error_errno(ENOMEM, "Out of memory")
+#define log_oom() log_error_errno(SYNTHETIC_ERRNO(ENOMEM), "Out of memory")

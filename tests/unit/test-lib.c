@@ -4,6 +4,7 @@
 
 #include "digest.h"
 #include "fileio.h"
+#include "log.h"
 #include "macro.h"
 #include "names.h"
 #include "parse-util.h"
@@ -103,6 +104,66 @@ static void test_names(void)
         CHECK(object_name_is_valid("%i", 64, "%") && !object_name_is_valid("%i", 64, NULL));
 }
 
+/* Runs one log call with stderr pointed at a temporary file; returns what the
+ * call returned and stores the line it printed in line. */
+#define CAPTURE_LOG(ret, line, call)                                                               \
+        do {                                                                                       \
+                FILE *_f = tmpfile();                                                              \
+                int _saved;                                                                        \
+                CHECK(_f);                                                                         \
+                fflush(stderr);                                                                    \
+                _saved = dup(STDERR_FILENO);                                                       \
+                CHECK(_saved >= 0 && dup2(fileno(_f), STDERR_FILENO) == STDERR_FILENO);            \
+                (ret) = (call);                                                                    \
+                fflush(stderr);                                                                    \
+                CHECK(dup2(_saved, STDERR_FILENO) == STDERR_FILENO);                               \
+                close(_saved);                                                                     \
+                rewind(_f);                                                                        \
+                CHECK(fgets((line), sizeof(line), _f));                                            \
+                fclose(_f);                                                                        \
+        } while (0)
+
+static void test_log_errno(void)
+{
+        char line[256], expected[256];
+        int r;
+
+        log_setup("test-lib", LOG_TARGET_STDERR);
+
+        /* an errno from the system keeps its explanation */
+        CAPTURE_LOG(r, line, log_error_errno(EACCES, "open %s", "/x"));
+        CHECK_INT(r, -EACCES);
+        snprintf(expected, sizeof(expected), "test-lib: open /x: %s\n", strerror(EACCES));
+        CHECK_STREQ(line, expected);
+        CAPTURE_LOG(r, line, log_error_errno(-ENOENT, "stat %s", "/y"));
+        CHECK_INT(r, -ENOENT);
+        snprintf(expected, sizeof(expected), "test-lib: stat /y: %s\n", strerror(ENOENT));
+        CHECK_STREQ(line, expected);
+
+        /* a synthetic one returns the same value but prints the message as written */
+        CAPTURE_LOG(r, line, log_error_errno(SYNTHETIC_ERRNO(EINVAL), "name %s is invalid", "a/b"));
+        CHECK_INT(r, -EINVAL);
+        CHECK_STREQ(line, "test-lib: name a/b is invalid\n");
+        CAPTURE_LOG(r, line, log_warning_errno(SYNTHETIC_ERRNO(-EBADMSG), "bad %d", 1));
+        CHECK_INT(r, -EBADMSG);
+        CHECK_STREQ(line, "test-lib: bad 1\n");
+        CAPTURE_LOG(r, line, log_oom());
+        CHECK_INT(r, -ENOMEM);
+        CHECK_STREQ(line, "test-lib: Out of memory\n");
+
+        /* no error at all, and a filtered level still returns the error */
+        CAPTURE_LOG(r, line, log_error("plain"));
+        CHECK_INT(r, 0);
+        CHECK_STREQ(line, "test-lib: plain\n");
+        CHECK_INT(log_debug_errno(SYNTHETIC_ERRNO(ESRCH), "not shown"), -ESRCH);
+        CHECK_INT(log_debug_errno(EPERM, "not shown"), -EPERM);
+
+        /* errno is left alone */
+        errno = EXDEV;
+        CAPTURE_LOG(r, line, log_error_errno(SYNTHETIC_ERRNO(EINVAL), "x"));
+        CHECK_INT(errno, EXDEV);
+}
+
 int main(void)
 {
         test_digest();
@@ -110,5 +171,6 @@ int main(void)
         test_strv();
         test_atomic();
         test_names();
+        test_log_errno();
         return 0;
 }
