@@ -103,7 +103,8 @@ static int net_receive(Container *c, SpawnContext *ctx)
         if (r < 0)
                 return log_error_errno(r, "read the network files from the runtime");
         if (len == 0 || len > 3 * PATH_MAX || !(buf = malloc(len)))
-                return log_error_errno(EINVAL, "bad network message from the runtime");
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                       "bad network message from the runtime");
         r = read_full(ctx->net_fd, buf, len);
         if (r < 0 || buf[len - 1] != '\0')
                 return log_error_errno(r < 0 ? r : EINVAL,
@@ -116,7 +117,8 @@ static int net_receive(Container *c, SpawnContext *ctx)
                                .destination = (char *)container_net_etc_files[i],
                                .flags = MS_NOSUID | MS_NODEV | MS_NOEXEC};
                 if (p >= buf + len)
-                        return log_error_errno(EINVAL, "bad network message from the runtime");
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                               "bad network message from the runtime");
                 /* As with Docker, a volume the user put there wins. */
                 if (!mounted_at(c, m.destination) && container_add_mount(c, &m) < 0)
                         return log_oom();

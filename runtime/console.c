@@ -173,7 +173,8 @@ int console_send(int sock, int master, const char *to)
         if (n < 0)
                 return log_error_errno(errno, "send the pty to %s", to);
         if ((size_t)n != m.iov.iov_len)
-                return log_error_errno(EPIPE, "send the pty to %s: short write", to);
+                return log_error_errno(SYNTHETIC_ERRNO(EPIPE), "send the pty to %s: short write",
+                                       to);
         return 0;
 }
 
@@ -184,7 +185,7 @@ int console_socket_connect(const char *path, int *ret_fd)
         size_t len = strlen(path);
 
         if (len == 0 || len >= sizeof(sa.sun_path))
-                return log_error_errno(ENAMETOOLONG,
+                return log_error_errno(SYNTHETIC_ERRNO(ENAMETOOLONG),
                                        "console socket %s: path must have 1 to %zu bytes", path,
                                        sizeof(sa.sun_path) - 1);
         memcpy(sa.sun_path, path, len);
@@ -214,7 +215,8 @@ int console_receive(int sock, int *ret_master)
                 return -EPIPE; /* the init failed before; it logged why */
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
             c->cmsg_len != CMSG_LEN(sizeof(int)))
-                return log_error_errno(EBADMSG, "unexpected message instead of the pty");
+                return log_error_errno(SYNTHETIC_ERRNO(EBADMSG),
+                                       "unexpected message instead of the pty");
         memcpy(ret_master, CMSG_DATA(c), sizeof(int));
         return 0;
 }

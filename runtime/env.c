@@ -46,7 +46,7 @@ int find_executable(const char *name, const char *path_env, char *buf, size_t si
         const char *p = path_env ?: DEFAULT_PATH;
 
         if (isempty(name))
-                return log_error_errno(EINVAL, "no command to run");
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "no command to run");
         if (strchr(name, '/')) {
                 if ((size_t)snprintf(buf, size, "%s", name) >= size)
                         return log_error_errno(ENAMETOOLONG, "execute %s", name);

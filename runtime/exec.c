@@ -108,8 +108,8 @@ static int check_container_init(pid_t pid, char *const *env)
         if (stat(self, &a) < 0 || stat(other, &b) < 0)
                 return log_error_errno(errno, "inspect process %d", (int)pid);
         if (a.st_ino == b.st_ino || !streq(strempty(strv_env_get(env, "container")), "berth"))
-                return log_error_errno(ESRCH, "process %d is not a berth container's init",
-                                       (int)pid);
+                return log_error_errno(SYNTHETIC_ERRNO(ESRCH),
+                                       "process %d is not a berth container's init", (int)pid);
         return 0;
 }
 

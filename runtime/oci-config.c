@@ -48,7 +48,7 @@ static int parse_mounts(Container *c, const char *bundle, json_t *a)
                 int r;
 
                 if (!dst || dst[0] != '/')
-                        return log_error_errno(EINVAL,
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
                                                "config.json: mounts[%zu].destination "
                                                "must be an absolute path",
                                                i);
@@ -66,7 +66,7 @@ static int parse_mounts(Container *c, const char *bundle, json_t *a)
                 if (m.kind == MOUNT_BIND) {
                         if (!src) {
                                 mount_spec_done_static(&m);
-                                return log_error_errno(EINVAL,
+                                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
                                                        "config.json: bind mount %s has "
                                                        "no source",
                                                        dst);
@@ -75,7 +75,7 @@ static int parse_mounts(Container *c, const char *bundle, json_t *a)
                 } else {
                         if (!type) {
                                 mount_spec_done_static(&m);
-                                return log_error_errno(EINVAL,
+                                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
                                                        "config.json: mount %s has no "
                                                        "type",
                                                        dst);
@@ -126,20 +126,22 @@ static int parse_namespaces(Container *c, json_t *a)
                 size_t t;
 
                 if (type && streq(type, "user"))
-                        return log_error_errno(EOPNOTSUPP, "config.json: user namespaces are not "
-                                                           "supported by berth-runtime");
+                        return log_error_errno(SYNTHETIC_ERRNO(EOPNOTSUPP),
+                                               "config.json: user namespaces are not "
+                                               "supported by berth-runtime");
                 for (t = 0; t < ELEMENTSOF(types); t++)
                         if (type && streq(type, types[t].name))
                                 break;
                 if (t == ELEMENTSOF(types))
-                        return log_error_errno(EINVAL, "config.json: unknown namespace type %s",
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                               "config.json: unknown namespace type %s",
                                                strna(type));
                 if (isempty(path)) {
                         c->clone_flags |= types[t].flag;
                         continue;
                 }
                 if (!types[t].joinable)
-                        return log_error_errno(EOPNOTSUPP,
+                        return log_error_errno(SYNTHETIC_ERRNO(EOPNOTSUPP),
                                                "config.json: joining a %s namespace "
                                                "by path is not supported",
                                                type);
@@ -152,8 +154,9 @@ static int parse_namespaces(Container *c, json_t *a)
                         return log_oom();
         }
         if (!(c->clone_flags & CLONE_NEWNS) || !(c->clone_flags & CLONE_NEWPID))
-                return log_error_errno(EOPNOTSUPP, "config.json: berth-runtime needs new mount "
-                                                   "and pid namespaces");
+                return log_error_errno(SYNTHETIC_ERRNO(EOPNOTSUPP),
+                                       "config.json: berth-runtime needs new mount "
+                                       "and pid namespaces");
         return 0;
 }
 
@@ -171,7 +174,7 @@ static int parse_devices(Container *c, json_t *a)
                 DeviceSpec *n;
 
                 if (!path || path[0] != '/' || !type)
-                        return log_error_errno(EINVAL,
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
                                                "config.json: linux.devices[%zu] needs an "
                                                "absolute path and a type",
                                                i);
@@ -182,8 +185,9 @@ static int parse_devices(Container *c, json_t *a)
                 else if (streq(type, "p"))
                         kind = S_IFIFO;
                 else
-                        return log_error_errno(EINVAL, "config.json: device %s: unknown type %s",
-                                               path, type);
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                               "config.json: device %s: unknown type %s", path,
+                                               type);
                 n = realloc(c->devices, sizeof(DeviceSpec) * (c->n_devices + 1));
                 if (!n)
                         return log_oom();
@@ -226,11 +230,12 @@ static int parse_linux(Container *c, json_t *l, const char *seccomp_path)
         int r;
 
         if (!json_is_object(l))
-                return log_error_errno(EINVAL, "config.json: linux is missing");
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "config.json: linux is missing");
         if (json_array_size(json_object_get(l, "uidMappings")) > 0 ||
             json_array_size(json_object_get(l, "gidMappings")) > 0)
-                return log_error_errno(EOPNOTSUPP, "config.json: uid/gid mappings are not "
-                                                   "supported by berth-runtime");
+                return log_error_errno(SYNTHETIC_ERRNO(EOPNOTSUPP),
+                                       "config.json: uid/gid mappings are not "
+                                       "supported by berth-runtime");
         r = parse_namespaces(c, json_object_get(l, "namespaces"));
         if (r < 0)
                 return r;
@@ -253,8 +258,9 @@ static int parse_linux(Container *c, json_t *l, const char *seccomp_path)
                 /* The OCI form is the subset of Docker's profile format that
                  * the security code reads; it gets a file of its own. */
                 if (!seccomp_path)
-                        return log_error_errno(EINVAL, "config.json: linux.seccomp needs a state "
-                                                       "directory");
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                               "config.json: linux.seccomp needs a state "
+                                               "directory");
                 if (json_dump_file(v, seccomp_path, JSON_COMPACT) < 0)
                         return log_error_errno(EIO, "write %s", seccomp_path);
                 c->seccomp_mode = SECCOMP_MODE_FILE;
@@ -284,7 +290,7 @@ int container_from_oci_bundle(const char *bundle, const char *id, const char *se
         r_obj = json_object_get(root, "root");
         v = json_object_get(r_obj, "path");
         if (!json_is_string(v))
-                return log_error_errno(EINVAL, "%s: root.path is missing", path);
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "%s: root.path is missing", path);
         r = abs_path(bundle, json_string_value(v), &c->root_path);
         if (r < 0)
                 return r;
@@ -294,7 +300,7 @@ int container_from_oci_bundle(const char *bundle, const char *id, const char *se
         if (json_object_size(hooks) > 0) {
                 const char *k;
                 json_object_foreach(hooks, k, v) if (json_array_size(v) > 0) return log_error_errno(
-                    EOPNOTSUPP,
+                    SYNTHETIC_ERRNO(EOPNOTSUPP),
                     "%s: hooks are not supported "
                     "by berth-runtime",
                     path);
@@ -305,7 +311,7 @@ int container_from_oci_bundle(const char *bundle, const char *id, const char *se
 
         v = json_object_get(root, "process");
         if (!json_is_object(v))
-                return log_error_errno(EINVAL, "config.json: process is missing");
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "config.json: process is missing");
         r = oci_process_from_json(c, v, "config.json: process.");
         if (r < 0)
                 return r;

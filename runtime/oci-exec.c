@@ -144,7 +144,7 @@ static int open_init(const OciArgs *oa, pid_t *ret_pid, int *ret_pidfd, char **r
         if (!streq(s.status, "stopped"))
                 pidfd = (int)syscall(SYS_pidfd_open, s.pid, 0);
         if (pidfd < 0 || oci_proc_stat(s.pid, &start, &st) < 0 || st == 'Z' || start != s.starttime)
-                return log_error_errno(ESRCH, "container %s is stopped", oa->id);
+                return log_error_errno(SYNTHETIC_ERRNO(ESRCH), "container %s is stopped", oa->id);
         *ret_pid = s.pid;
         *ret_pidfd = TAKE_FD(pidfd);
         return 0;

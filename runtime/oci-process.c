@@ -35,10 +35,11 @@ int oci_json_load(const char *path, size_t max, json_t **ret)
                 return log_error_errno(r, "read %s", path);
         j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
         if (!j)
-                return log_error_errno(EINVAL, "read %s: line %d: %s", path, err.line, err.text);
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "read %s: line %d: %s", path,
+                                       err.line, err.text);
         if (!json_is_object(j)) {
                 json_decref(j);
-                return log_error_errno(EINVAL, "%s: not a JSON object", path);
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "%s: not a JSON object", path);
         }
         *ret = j;
         return 0;
@@ -53,7 +54,7 @@ int oci_strv_from_json(json_t *a, const char *w, const char *what, char ***ret)
         if (!a)
                 return 0;
         if (!json_is_array(a))
-                return log_error_errno(EINVAL, "%s%s must be an array", w, what);
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "%s%s must be an array", w, what);
         n = json_array_size(a);
         old = strv_length(*ret);
         l = calloc(old + n + 1, sizeof(char *));
@@ -62,7 +63,8 @@ int oci_strv_from_json(json_t *a, const char *w, const char *what, char ***ret)
         json_array_foreach(a, i, v)
         {
                 if (!json_is_string(v))
-                        return log_error_errno(EINVAL, "%s%s[%zu] must be a string", w, what, i);
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                               "%s%s[%zu] must be a string", w, what, i);
                 if (!(l[old + i] = strdup(json_string_value(v))))
                         return log_oom();
         }
@@ -82,7 +84,8 @@ static int parse_caps(json_t *caps, const char *w, uint64_t *ret)
         bool have = false;
 
         if (!json_is_object(caps))
-                return log_error_errno(EINVAL, "%scapabilities must be an object", w);
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "%scapabilities must be an object",
+                                       w);
         for (size_t s = 0; s < ELEMENTSOF(sets); s++) {
                 json_t *a = json_object_get(caps, sets[s]), *v;
                 uint64_t set = 0;
@@ -91,14 +94,14 @@ static int parse_caps(json_t *caps, const char *w, uint64_t *ret)
                 if (!a)
                         continue;
                 if (!json_is_array(a))
-                        return log_error_errno(EINVAL, "%scapabilities.%s must be an array", w,
-                                               sets[s]);
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                               "%scapabilities.%s must be an array", w, sets[s]);
                 json_array_foreach(a, i, v)
                 {
                         int cap = json_is_string(v) ? cap_from_name(json_string_value(v)) : -EINVAL;
                         if (cap < 0)
                                 return log_error_errno(
-                                    EINVAL,
+                                    SYNTHETIC_ERRNO(EINVAL),
                                     "%sunknown capability %s in "
                                     "capabilities.%s",
                                     w, json_is_string(v) ? json_string_value(v) : "(not a string)",
@@ -122,7 +125,7 @@ static int parse_rlimits(Container *c, json_t *a, const char *w)
         json_t *v;
 
         if (!json_is_array(a))
-                return log_error_errno(EINVAL, "%srlimits must be an array", w);
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "%srlimits must be an array", w);
         json_array_foreach(a, i, v)
         {
                 const char *type = json_string_value(json_object_get(v, "type"));
@@ -130,9 +133,11 @@ static int parse_rlimits(Container *c, json_t *a, const char *w)
                 Rlimit rl;
 
                 if (!type || (rl.resource = rlimit_from_name(type)) < 0)
-                        return log_error_errno(EINVAL, "%sunknown rlimit %s", w, strna(type));
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "%sunknown rlimit %s", w,
+                                               strna(type));
                 if (!json_is_integer(soft) || !json_is_integer(hard))
-                        return log_error_errno(EINVAL, "%srlimit %s needs soft and hard", w, type);
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                               "%srlimit %s needs soft and hard", w, type);
                 rl.limit.rlim_cur = (rlim_t)json_integer_value(soft);
                 rl.limit.rlim_max = (rlim_t)json_integer_value(hard);
                 /* at most one entry per resource: a long list stays short */
@@ -149,8 +154,9 @@ static int parse_console_size(Container *c, json_t *o, const char *w)
         if (!json_is_integer(h) || !json_is_integer(wd) || json_integer_value(h) < 0 ||
             json_integer_value(h) > UINT16_MAX || json_integer_value(wd) < 0 ||
             json_integer_value(wd) > UINT16_MAX)
-                return log_error_errno(EINVAL, "%sconsoleSize needs height and width from 0 to %u",
-                                       w, UINT16_MAX);
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                       "%sconsoleSize needs height and width from 0 to %u", w,
+                                       UINT16_MAX);
         c->tty_rows = (unsigned short)json_integer_value(h);
         c->tty_cols = (unsigned short)json_integer_value(wd);
         return 0;
@@ -165,8 +171,9 @@ static int json_int_in(json_t *v, long long min, long long max, long long def, c
                 return 0;
         }
         if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
-                return log_error_errno(EINVAL, "%s%s must be an integer from %lld to %lld", w, what,
-                                       min, max);
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                       "%s%s must be an integer from %lld to %lld", w, what, min,
+                                       max);
         *ret = json_integer_value(v);
         return 0;
 }
@@ -183,7 +190,7 @@ static int parse_user(Container *c, json_t *user, const char *w)
         int r;
 
         if (user && !json_is_object(user))
-                return log_error_errno(EINVAL, "%suser must be an object", w);
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "%suser must be an object", w);
         if ((r = json_int_in(json_object_get(user, "uid"), 0, ID_MAX, 0, w, "user.uid", &uid)) <
                 0 ||
             (r = json_int_in(json_object_get(user, "gid"), 0, ID_MAX, 0, w, "user.gid", &gid)) < 0)
@@ -195,7 +202,8 @@ static int parse_user(Container *c, json_t *user, const char *w)
 
         gids = json_object_get(user, "additionalGids");
         if (gids && !json_is_array(gids))
-                return log_error_errno(EINVAL, "%suser.additionalGids must be an array", w);
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                       "%suser.additionalGids must be an array", w);
         n = json_array_size(gids);
         if (n > (size_t)sysconf(_SC_NGROUPS_MAX))
                 return log_error_errno(E2BIG,
@@ -248,7 +256,7 @@ static int parse_bool(json_t *p, const char *key, const char *w, bool *ret)
         json_t *v = json_object_get(p, key);
 
         if (v && !json_is_boolean(v))
-                return log_error_errno(EINVAL, "%s%s must be a boolean", w, key);
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "%s%s must be a boolean", w, key);
         *ret = json_is_true(v);
         return 0;
 }
@@ -260,7 +268,8 @@ int oci_process_from_json(Container *c, json_t *p, const char *w)
         int r;
 
         if (!json_is_object(p))
-                return log_error_errno(EINVAL, "%s: the process is not a JSON object", w);
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                       "%s: the process is not a JSON object", w);
         r = parse_bool(p, "terminal", w, &c->tty);
         if (r < 0)
                 return r;
@@ -285,7 +294,7 @@ int oci_process_from_json(Container *c, json_t *p, const char *w)
         if (r < 0)
                 return r;
         if (!c->args || !c->args[0])
-                return log_error_errno(EINVAL, "%sargs must name a command", w);
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "%sargs must name a command", w);
         r = oci_strv_from_json(json_object_get(p, "env"), w, "env", &c->env);
         if (r < 0)
                 return r;
@@ -294,7 +303,8 @@ int oci_process_from_json(Container *c, json_t *p, const char *w)
                 return r;
         v = json_object_get(p, "cwd");
         if (!json_is_string(v) || json_string_value(v)[0] != '/')
-                return log_error_errno(EINVAL, "%scwd must be an absolute path", w);
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "%scwd must be an absolute path",
+                                       w);
         free(c->cwd);
         if (!(c->cwd = strdup(json_string_value(v))))
                 return log_oom();

@@ -113,7 +113,8 @@ int oci_state_read(const OciArgs *a, OciState *ret)
                 return r;
         j = json_load_file(path, 0, NULL);
         if (!j)
-                return log_error_errno(ENOENT, "container %s does not exist", a->id);
+                return log_error_errno(SYNTHETIC_ERRNO(ENOENT), "container %s does not exist",
+                                       a->id);
         ret->pid = (pid_t)json_integer_value(json_object_get(j, "pid"));
         recorded = (unsigned long long)json_integer_value(json_object_get(j, "starttime"));
         ret->starttime = recorded;

@@ -37,7 +37,7 @@ static int console_prepare(const OciArgs *a, Container *c, SpawnWait wait, int *
         int pair[2];
 
         if (a->console_socket && !c->tty)
-                return log_error_errno(EINVAL,
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
                                        "--console-socket %s: config.json has no "
                                        "process.terminal, so there is no terminal to send",
                                        a->console_socket);
@@ -50,7 +50,7 @@ static int console_prepare(const OciArgs *a, Container *c, SpawnWait wait, int *
         }
         if (wait != SPAWN_WAIT_NONE || !ret_relay_fd)
                 /* we exit before the container: nobody would hold the master */
-                return log_error_errno(EINVAL,
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
                                        "config.json: process.terminal needs --console-socket "
                                        "for %s",
                                        wait == SPAWN_WAIT_READY ? "create"
@@ -134,7 +134,8 @@ static int oci_start(const OciArgs *a)
         if (r < 0)
                 return r;
         if (!streq(s.status, "created"))
-                return log_error_errno(EINVAL, "container %s is %s, not created", a->id, s.status);
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "container %s is %s, not created",
+                                       a->id, s.status);
         r = oci_state_dir(a, "exec.fifo", &fifo);
         if (r < 0)
                 return r;
@@ -145,7 +146,8 @@ static int oci_start(const OciArgs *a)
                 return log_error_errno(errno, "open %s", fifo);
         p = (struct pollfd){.fd = fd, .events = POLLIN};
         if (poll(&p, 1, 10000) <= 0 || read(fd, &b, 1) != 1)
-                return log_error_errno(ETIMEDOUT, "container %s did not start", a->id);
+                return log_error_errno(SYNTHETIC_ERRNO(ETIMEDOUT), "container %s did not start",
+                                       a->id);
         if (unlink(fifo) < 0)
                 return log_error_errno(errno, "remove %s", fifo);
         return 0;
@@ -185,13 +187,14 @@ static int oci_kill(const OciArgs *a)
 
         sig = parse_signal(a->signal ?: "TERM");
         if (sig < 0)
-                return log_error_errno(EINVAL, "unknown signal %s", a->signal);
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "unknown signal %s", a->signal);
         r = oci_state_read(a, &s);
         free(s.bundle);
         if (r < 0)
                 return r;
         if (streq(s.status, "stopped"))
-                return log_error_errno(ESRCH, "container %s is not running", a->id);
+                return log_error_errno(SYNTHETIC_ERRNO(ESRCH), "container %s is not running",
+                                       a->id);
         if (kill(s.pid, sig) < 0)
                 return log_error_errno(errno, "send signal %d to %d", sig, (int)s.pid);
         return 0;
@@ -208,8 +211,8 @@ static int oci_delete(const OciArgs *a)
         if (r < 0)
                 return a->force ? 0 : r;
         if (streq(s.status, "running") && !a->force)
-                return log_error_errno(EBUSY, "container %s is running; stop it or use --force",
-                                       a->id);
+                return log_error_errno(SYNTHETIC_ERRNO(EBUSY),
+                                       "container %s is running; stop it or use --force", a->id);
         if (!streq(s.status, "stopped")) {
                 /* A created init, or a running one with --force. */
                 kill(s.pid, SIGKILL);

@@ -31,14 +31,14 @@ static int overlay_options(Container *c, char **ret)
                 return log_oom();
         STRV_FOREACH (l, c->lower_dirs) {
                 if (!overlay_path_ok(*l))
-                        return log_error_errno(EINVAL,
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
                                                "layer %s: ',', ':' and '\\' are not allowed "
                                                "in layer paths",
                                                *l);
                 len += strlen(*l) + 1;
         }
         if (!overlay_path_ok(c->layer_dir))
-                return log_error_errno(EINVAL,
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
                                        "writable layer %s: ',', ':' and '\\' are not "
                                        "allowed in its path",
                                        c->layer_dir);

@@ -263,12 +263,13 @@ static int add_devices(Container *c, RunArgs *a)
                 if (isempty(cpath))
                         cpath = host;
                 if (host[0] != '/' || cpath[0] != '/')
-                        return log_error_errno(EINVAL, "--device %s: paths must be absolute", *d);
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                               "--device %s: paths must be absolute", *d);
                 if (stat(host, &st) < 0)
                         return log_error_errno(errno, "--device %s: stat %s", *d, host);
                 if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
-                        return log_error_errno(ENODEV, "--device %s: %s is not a device node", *d,
-                                               host);
+                        return log_error_errno(SYNTHETIC_ERRNO(ENODEV),
+                                               "--device %s: %s is not a device node", *d, host);
                 n = realloc(c->devices, sizeof(DeviceSpec) * (c->n_devices + 1));
                 if (!n)
                         return log_oom();
@@ -295,7 +296,8 @@ static int add_limits(Container *c, RunArgs *a, bool host_network)
                         return log_oom();
                 v = strchr(k, '=');
                 if (!v)
-                        return log_error_errno(EINVAL, "--sysctl %s: expected KEY=VALUE", *s);
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                               "--sysctl %s: expected KEY=VALUE", *s);
                 *v++ = 0;
                 r = sysctl_check(k, host_network);
                 if (r == -EPERM)
@@ -312,7 +314,7 @@ static int add_limits(Container *c, RunArgs *a, bool host_network)
         STRV_FOREACH (s, a->ulimits) {
                 Rlimit rl;
                 if (rlimit_parse(*s, &rl) < 0)
-                        return log_error_errno(EINVAL,
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
                                                "--ulimit %s: expected NAME=SOFT[:HARD] "
                                                "with a known limit name",
                                                *s);
@@ -332,12 +334,13 @@ static int split_layers(const char *s, char ***ret)
                 return log_oom();
         for (char *t = strtok_r(copy, ":", &save); t; t = strtok_r(NULL, ":", &save)) {
                 if (t[0] != '/')
-                        return log_error_errno(EINVAL, "--layers: %s is not an absolute path", t);
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                               "--layers: %s is not an absolute path", t);
                 if (strv_extend(&l, t) < 0)
                         return log_oom();
         }
         if (!l)
-                return log_error_errno(EINVAL, "--layers: no layer given");
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "--layers: no layer given");
         *ret = TAKE_PTR(l);
         return 0;
 }
@@ -365,7 +368,7 @@ static int image_pull(const char *ref, const char *store_root)
         if (waitpid(pid, &status, 0) < 0)
                 return log_error_errno(errno, "pull %s: wait for berth-pull", ref);
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-                return log_error_errno(EIO, "pull %s failed", ref);
+                return log_error_errno(SYNTHETIC_ERRNO(EIO), "pull %s failed", ref);
         return 0;
 }
 
@@ -425,7 +428,7 @@ static int apply_image(Container *c, RunArgs *a, const char *store_root)
                 return log_oom();
         return 0;
 #else
-        return log_error_errno(EOPNOTSUPP,
+        return log_error_errno(SYNTHETIC_ERRNO(EOPNOTSUPP),
                                "--image %s: this berth-runtime was built without the "
                                "image store; use --rootfs or --layers",
                                a->image);
@@ -438,15 +441,16 @@ static int build_rootfs_and_command(Container *c, RunArgs *a, const char *store_
         int r;
 
         if (sources != 1)
-                return log_error_errno(EINVAL, "exactly one of --image, --rootfs and --layers is "
-                                               "needed");
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                       "exactly one of --image, --rootfs and --layers is "
+                                       "needed");
         c->rootfs_kind = ROOTFS_OVERLAY;
         if (a->image)
                 return apply_image(c, a, store_root);
         if (a->rootfs) {
                 if (a->rootfs[0] != '/')
-                        return log_error_errno(EINVAL, "--rootfs %s: not an absolute path",
-                                               a->rootfs);
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                               "--rootfs %s: not an absolute path", a->rootfs);
                 if (strv_extend(&c->lower_dirs, a->rootfs) < 0)
                         return log_oom();
         } else {
@@ -589,8 +593,8 @@ static int parse_run_args(int argc, char **argv, Container *c, RunArgs *a)
                         break;
                 case 'w':
                         if (optarg[0] != '/')
-                                return log_error_errno(EINVAL, "--workdir %s: not absolute",
-                                                       optarg);
+                                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                                       "--workdir %s: not absolute", optarg);
                         r = set_str(&c->cwd, optarg);
                         break;
                 case ARG_ENTRYPOINT:
@@ -636,12 +640,13 @@ static int parse_run_args(int argc, char **argv, Container *c, RunArgs *a)
                         break;
                 case ARG_SHM_SIZE:
                         if (parse_size(optarg, &a->shm_size) < 0 || a->shm_size == 0)
-                                return log_error_errno(EINVAL, "--shm-size %s: not a size", optarg);
+                                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                                       "--shm-size %s: not a size", optarg);
                         break;
                 case ARG_NETWORK:
                         if (!streq(optarg, "none") && !streq(optarg, "host") &&
                             !container_net_name_is_valid(optarg))
-                                return log_error_errno(EINVAL,
+                                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
                                                        "--network %s: use none, host, bridge "
                                                        "or the name of a network",
                                                        optarg);
@@ -649,7 +654,8 @@ static int parse_run_args(int argc, char **argv, Container *c, RunArgs *a)
                         break;
                 case ARG_NETWORK_RUN_DIR:
                         if (optarg[0] != '/')
-                                return log_error_errno(EINVAL, "--network-run-dir %s: not absolute",
+                                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                                       "--network-run-dir %s: not absolute",
                                                        optarg);
                         r = set_str(&a->net.run_dir, optarg);
                         break;
@@ -679,7 +685,8 @@ static int parse_run_args(int argc, char **argv, Container *c, RunArgs *a)
                         break;
                 case ARG_UPPER:
                         if (optarg[0] != '/')
-                                return log_error_errno(EINVAL, "--upper %s: not absolute", optarg);
+                                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                                       "--upper %s: not absolute", optarg);
                         r = set_str(&a->upper, optarg);
                         break;
                 case ARG_PULL:
@@ -690,7 +697,7 @@ static int parse_run_args(int argc, char **argv, Container *c, RunArgs *a)
                         else if (streq(optarg, "always") || streq(optarg, "newer"))
                                 a->pull = PULL_ALWAYS;
                         else
-                                return log_error_errno(EINVAL,
+                                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
                                                        "--pull %s: use always, missing, "
                                                        "newer or never",
                                                        optarg);
@@ -698,9 +705,9 @@ static int parse_run_args(int argc, char **argv, Container *c, RunArgs *a)
                 case ARG_LABEL:
                 case ARG_ANNOTATION:
                         if (!strchr(optarg, '=') || optarg[0] == '=')
-                                return log_error_errno(EINVAL, "--%s %s: expected KEY=VALUE",
-                                                       opt == ARG_LABEL ? "label" : "annotation",
-                                                       optarg);
+                                return log_error_errno(
+                                    SYNTHETIC_ERRNO(EINVAL), "--%s %s: expected KEY=VALUE",
+                                    opt == ARG_LABEL ? "label" : "annotation", optarg);
                         r = strv_extend(opt == ARG_LABEL ? &a->labels : &a->annotations, optarg);
                         break;
                 case ARG_RM:
@@ -730,9 +737,10 @@ static int build_network(Container *c, RunArgs *a, const char *store_root)
         if (!joined) {
                 if (a->net.publish || a->net.dns || a->net.dns_search || a->net.dns_option ||
                     a->net.add_host || a->net.ip)
-                        return log_error_errno(EINVAL, "--publish, --dns, --dns-search, "
-                                                       "--dns-option, --add-host and --ip need "
-                                                       "--network bridge or a network name");
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                               "--publish, --dns, --dns-search, "
+                                               "--dns-option, --add-host and --ip need "
+                                               "--network bridge or a network name");
                 return 0;
         }
         n = c->net = malloc(sizeof(ContainerNet));
@@ -767,8 +775,8 @@ int container_from_run_args(int argc, char **argv, Container **ret, bool *ret_fr
         if (!c->name && random_name(&c->name) < 0)
                 return log_error_errno(EIO, "generate a container name");
         if (!container_name_is_valid(c->name))
-                return log_error_errno(EINVAL, "--name %s: use letters, digits, '_', '.' and '-'",
-                                       c->name);
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                       "--name %s: use letters, digits, '_', '.' and '-'", c->name);
         *ret_fresh = !a.upper;
         if (a.upper)
                 c->layer_dir = TAKE_PTR(a.upper);

@@ -51,7 +51,8 @@ static int listen_fds_take(Container *c, unsigned *ret)
             parse_uint32(fds, &n) < 0 || n == 0)
                 return 0;
         if (n > 4096)
-                return log_error_errno(EINVAL, "LISTEN_FDS=%s is out of range", fds);
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "LISTEN_FDS=%s is out of range",
+                                       fds);
         for (unsigned i = 0; i < n; i++)
                 if (fcntl(3 + (int)i, F_GETFD) < 0)
                         return log_error_errno(errno, "LISTEN_FDS fd %u", 3 + i);
@@ -74,8 +75,8 @@ static int notify_socket_prepare(Container *c, SpawnContext *ctx)
         if (!c->notify || !s)
                 return 0;
         if (s[0] != '/')
-                return log_error_errno(EINVAL, "--notify needs NOTIFY_SOCKET to be a path, not %s",
-                                       s);
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                       "--notify needs NOTIFY_SOCKET to be a path, not %s", s);
         ctx->notify_path = s;
         if (strv_env_set(&c->env, "NOTIFY_SOCKET=" NOTIFY_SOCKET_IN_CONTAINER) < 0)
                 return log_oom();
@@ -294,8 +295,9 @@ int container_spawn(Container *c, SpawnWait wait, int exec_fifo_fd, int console_
         int r;
 
         if (strv_length(c->args) == 0)
-                return log_error_errno(EINVAL, "no command to run: the image has none and none "
-                                               "was given");
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                       "no command to run: the image has none and none "
+                                       "was given");
         r = listen_fds_take(c, &ctx.n_listen_fds);
         if (r < 0)
                 return r;

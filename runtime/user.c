@@ -28,7 +28,7 @@ static int read_user_db(const char *path, char **ret)
         if (fstat(fd, &st) < 0)
                 return log_error_errno(errno, "stat %s", path);
         if (!S_ISREG(st.st_mode))
-                return log_error_errno(EBADF, "read %s: not a regular file", path);
+                return log_error_errno(SYNTHETIC_ERRNO(EBADF), "read %s: not a regular file", path);
         if (st.st_size > USER_DB_MAX)
                 return log_error_errno(EFBIG, "read %s", path);
         buf = malloc(st.st_size + 1);

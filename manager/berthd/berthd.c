@@ -38,7 +38,7 @@ static int parse_timeout(const char *s, Args *a)
         uint64_t v;
 
         if (parse_uint64(s, &v) < 0 || v > UINT64_MAX / 1000000ULL)
-                return log_error_errno(EINVAL, "invalid idle timeout: %s", s);
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "invalid idle timeout: %s", s);
         a->idle_timeout_usec = v * 1000000ULL;
         a->idle_timeout_set = true;
         return 0;
@@ -83,7 +83,8 @@ static int parse_args(int argc, char **argv, Args *a)
                         return -EINVAL;
                 }
         if (optind < argc)
-                return log_error_errno(EINVAL, "unexpected argument: %s", argv[optind]);
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "unexpected argument: %s",
+                                       argv[optind]);
         return 1;
 }
 

@@ -64,7 +64,7 @@ static int parse_unsigned(const char *opt, const char *s, unsigned *ret)
         uint32_t v;
 
         if (parse_uint32(s, &v) < 0)
-                return log_error_errno(EINVAL, "invalid %s: %s", opt, s);
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "invalid %s: %s", opt, s);
         *ret = v;
         return 0;
 }
@@ -154,7 +154,8 @@ static int parse_args(int argc, char **argv, Args *a)
                         return r;
         }
         if (optind != argc - 1)
-                return log_error_errno(EINVAL, "expected exactly one image reference");
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                       "expected exactly one image reference");
         a->ref = argv[optind];
         return 1;
 }

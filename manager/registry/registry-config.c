@@ -127,8 +127,8 @@ static int section_flush(RegistryConfig *c, Section *s, const char *filename)
         if (!s->line)
                 return 0;
         if (!s->host)
-                return log_error_errno(EINVAL, "%s:%u: [Registry] without Host=", filename,
-                                       s->line);
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                       "%s:%u: [Registry] without Host=", filename, s->line);
         h = host_get(c, s->host);
         if (!h)
                 return -ENOMEM;
@@ -149,8 +149,8 @@ static int section_set(Section *s, const char *key, const char *value, const cha
 {
         if (streq(key, "Host") || streq(key, "Mirror")) {
                 if (!host_is_valid(value))
-                        return log_error_errno(EINVAL, "%s:%u: invalid %s=%s", filename, line, key,
-                                               value);
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "%s:%u: invalid %s=%s",
+                                               filename, line, key, value);
                 if (streq(key, "Mirror"))
                         return strv_extend(&s->mirrors, value);
                 free(s->host);
@@ -160,20 +160,21 @@ static int section_set(Section *s, const char *key, const char *value, const cha
         if (streq(key, "Insecure")) {
                 int b = parse_boolean(value);
                 if (b < 0)
-                        return log_error_errno(EINVAL, "%s:%u: invalid Insecure=%s", filename, line,
-                                               value);
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                               "%s:%u: invalid Insecure=%s", filename, line, value);
                 s->insecure = b;
                 return 0;
         }
         if (streq(key, "CAFile")) {
                 if (value[0] != '/')
-                        return log_error_errno(EINVAL, "%s:%u: CAFile= must be absolute", filename,
-                                               line);
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                               "%s:%u: CAFile= must be absolute", filename, line);
                 free(s->ca_file);
                 s->ca_file = strdup(value);
                 return s->ca_file ? 0 : -ENOMEM;
         }
-        return log_error_errno(EINVAL, "%s:%u: unknown key %s", filename, line, key);
+        return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "%s:%u: unknown key %s", filename, line,
+                               key);
 }
 
 int registry_config_parse(RegistryConfig *c, const char *text, const char *filename)
@@ -203,15 +204,17 @@ int registry_config_parse(RegistryConfig *c, const char *text, const char *filen
                                 return r;
                         in_registry = streq(p, "[Registry]");
                         if (!in_registry)
-                                return log_error_errno(EINVAL, "%s:%u: unknown section %s",
-                                                       filename, line, p);
+                                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                                       "%s:%u: unknown section %s", filename, line,
+                                                       p);
                         s.line = line;
                         continue;
                 }
                 eq = strchr(p, '=');
                 if (!eq || !in_registry)
-                        return log_error_errno(EINVAL, "%s:%u: expected Key=Value in [Registry]",
-                                               filename, line);
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                               "%s:%u: expected Key=Value in [Registry]", filename,
+                                               line);
                 *eq = 0;
                 r = section_set(&s, strip(p), strip(eq + 1), filename, line);
                 if (r < 0)

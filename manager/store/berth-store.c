@@ -135,7 +135,8 @@ static int cmd_check(Store *s)
         STRV_FOREACH (p, problems)
                 printf("%s\n", *p);
         if (r > 0)
-                return log_error_errno(EUCLEAN, "%d problem(s) in %s", r, store_root(s));
+                return log_error_errno(SYNTHETIC_ERRNO(EUCLEAN), "%d problem(s) in %s", r,
+                                       store_root(s));
         return 0;
 }
 

@@ -317,7 +317,7 @@ static int writer_new(Store *s, const char *blob_digest, const char *diff_id, bo
         int r;
 
         if (!digest_is_valid(diff_id) || (blob_digest && !digest_is_valid(blob_digest)))
-                return log_error_errno(EINVAL, "Layer writer: invalid digest");
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "Layer writer: invalid digest");
         w = calloc(1, sizeof(*w));
         if (!w)
                 return log_oom();

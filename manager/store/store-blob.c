@@ -37,13 +37,14 @@ int store_put_blob(Store *s, const char *digest, const void *data, size_t len)
         int r;
 
         if (store_blob_path(s, digest, &p) < 0)
-                return log_error_errno(EINVAL, "Store blob: invalid digest \"%s\"", digest);
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "Store blob: invalid digest \"%s\"",
+                                       digest);
         r = sha256_buffer(data, len, actual);
         if (r < 0)
                 return log_error_errno(r, "Store blob %s: hash", digest);
         if (!streq(actual, digest))
-                return log_error_errno(EBADMSG, "Store blob %s: content has digest %s", digest,
-                                       actual);
+                return log_error_errno(SYNTHETIC_ERRNO(EBADMSG),
+                                       "Store blob %s: content has digest %s", digest, actual);
         r = store_lock(s);
         if (r < 0)
                 return r;
@@ -62,7 +63,8 @@ int store_get_blob(Store *s, const char *digest, size_t max, char **ret, size_t 
         int r;
 
         if (store_blob_path(s, digest, &p) < 0)
-                return log_error_errno(EINVAL, "Read blob: invalid digest \"%s\"", digest);
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "Read blob: invalid digest \"%s\"",
+                                       digest);
         r = read_full_file_at(s->root_fd, p, max, ret, ret_len);
         if (r == -ENOENT)
                 return r; /* the caller knows whether a missing blob is an error */

@@ -46,9 +46,10 @@ int store_image_commit(Store *s, const char *name, const char *manifest_digest,
         }
         if (!digest_is_valid(config_digest) ||
             (manifest_digest && !digest_is_valid(manifest_digest)))
-                return log_error_errno(EINVAL, "Commit %s: invalid digest", what);
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "Commit %s: invalid digest", what);
         if (manifest_digest && !store_has_blob(s, manifest_digest))
-                return log_error_errno(ENOENT, "Commit %s: manifest %s is not in the store", what,
+                return log_error_errno(SYNTHETIC_ERRNO(ENOENT),
+                                       "Commit %s: manifest %s is not in the store", what,
                                        manifest_digest);
         r = store_get_blob(s, config_digest, STORE_JSON_MAX, &data, NULL);
         if (r < 0)
@@ -77,8 +78,8 @@ int store_image_commit(Store *s, const char *name, const char *manifest_digest,
                 uint64_t size;
 
                 if (!store_has_layer(s, *d))
-                        return log_error_errno(ENOENT, "Commit %s: layer %s is not in the store",
-                                               what, *d);
+                        return log_error_errno(SYNTHETIC_ERRNO(ENOENT),
+                                               "Commit %s: layer %s is not in the store", what, *d);
                 r = store_layer_size(s, *d, &size);
                 if (r < 0)
                         return log_error_errno(r, "Commit %s: layer %s", what, *d);
@@ -156,7 +157,8 @@ int store_image_remove(Store *s, const char *ref_or_id)
                                 return r;
                 }
                 if (user)
-                        return log_error_errno(EBUSY, "Remove %s: image %s is used by container %s",
+                        return log_error_errno(SYNTHETIC_ERRNO(EBUSY),
+                                               "Remove %s: image %s is used by container %s",
                                                ref_or_id, id, user);
                 if (strv_length(img->containers) > 0)
                         return log_oom();

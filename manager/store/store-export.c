@@ -239,7 +239,8 @@ static int write_one(TarOut *t, const char *base, const char *rel)
                 }
         }
         if (archive_write_header(t->a, e) != ARCHIVE_OK) {
-                r = log_error_errno(EIO, "Export: %s: %s", rel, archive_error_string(t->a));
+                r = log_error_errno(SYNTHETIC_ERRNO(EIO), "Export: %s: %s", rel,
+                                    archive_error_string(t->a));
                 goto out;
         }
         if (S_ISREG(st.st_mode) && !archive_entry_hardlink(e))

@@ -133,8 +133,8 @@ static int next_member(Import *im, struct archive *a, struct archive_entry **ret
                 if (r == ARCHIVE_EOF)
                         return 0;
                 if (r < ARCHIVE_WARN)
-                        return log_error_errno(EBADMSG, "Import %s: read: %s", im->path,
-                                               archive_error_string(a));
+                        return log_error_errno(SYNTHETIC_ERRNO(EBADMSG), "Import %s: read: %s",
+                                               im->path, archive_error_string(a));
                 if (archive_entry_filetype(*ret_e) != AE_IFREG || !archive_entry_pathname(*ret_e))
                         continue;
                 r = layer_path_clean(archive_entry_pathname(*ret_e), ret_name, &why);
@@ -180,8 +180,8 @@ static int read_small_files(Import *im)
                 if (!data)
                         return log_oom();
                 if (archive_read_data(a, data, size) != size)
-                        return log_error_errno(EBADMSG, "Import %s: read %s: %s", im->path, name,
-                                               archive_error_string(a));
+                        return log_error_errno(SYNTHETIC_ERRNO(EBADMSG), "Import %s: read %s: %s",
+                                               im->path, name, archive_error_string(a));
                 data[size] = 0;
                 f = realloc(im->files, (im->n_files + 1) * sizeof(File));
                 if (!f)
@@ -208,16 +208,16 @@ static int find_blob(Import *im, const char *digest, const File **ret)
         const File *f;
 
         if (!digest_is_valid(digest))
-                return log_error_errno(EBADMSG, "Import %s: invalid digest \"%s\"", im->path,
-                                       digest);
+                return log_error_errno(SYNTHETIC_ERRNO(EBADMSG), "Import %s: invalid digest \"%s\"",
+                                       im->path, digest);
         snprintf(name, sizeof(name), "blobs/sha256/%s", digest_hex(digest));
         f = find_file(im, name);
         if (!f)
-                return log_error_errno(ENOENT, "Import %s: blob %s missing (or too big)", im->path,
-                                       digest);
+                return log_error_errno(SYNTHETIC_ERRNO(ENOENT),
+                                       "Import %s: blob %s missing (or too big)", im->path, digest);
         if (sha256_buffer(f->data, f->len, actual) < 0 || !streq(actual, digest))
-                return log_error_errno(EBADMSG, "Import %s: blob %s has digest %s", im->path,
-                                       digest, actual);
+                return log_error_errno(SYNTHETIC_ERRNO(EBADMSG), "Import %s: blob %s has digest %s",
+                                       im->path, digest, actual);
         *ret = f;
         return 0;
 }
@@ -257,8 +257,8 @@ static int config_diff_ids(Import *im, ImportImage *img, char ***ret)
                                        img->config->name);
         STRV_FOREACH (d, *ret)
                 if (!digest_is_valid(*d))
-                        return log_error_errno(EBADMSG, "Import %s: invalid diff_id \"%s\"",
-                                               im->path, *d);
+                        return log_error_errno(SYNTHETIC_ERRNO(EBADMSG),
+                                               "Import %s: invalid diff_id \"%s\"", im->path, *d);
         return 0;
 }
 
@@ -267,7 +267,8 @@ static int add_name(ImportImage *img, const char *name)
         _cleanup_free_ char *norm = NULL;
 
         if (reference_normalise_string(name, &norm) < 0)
-                return log_error_errno(EINVAL, "Import: invalid image name \"%s\"", name);
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "Import: invalid image name \"%s\"",
+                                       name);
         if (strv_contains(img->names, norm))
                 return 0;
         return strv_consume(&img->names, TAKE_PTR(norm));
@@ -312,8 +313,9 @@ static int load_oci_manifest(Import *im, json_t *desc, const char *name)
         layers = json_object_get(m, "layers");
         if (!cdigest || !json_is_array(layers)) {
                 json_decref(m);
-                return log_error_errno(EBADMSG, "Import %s: manifest %s: no config or layers",
-                                       im->path, digest);
+                return log_error_errno(SYNTHETIC_ERRNO(EBADMSG),
+                                       "Import %s: manifest %s: no config or layers", im->path,
+                                       digest);
         }
         r = find_blob(im, cdigest, &cf);
         if (r < 0) {
@@ -339,9 +341,10 @@ static int load_oci_manifest(Import *im, json_t *desc, const char *name)
         }
         r = config_diff_ids(im, img, &diff_ids);
         if (r >= 0 && strv_length(diff_ids) != json_array_size(layers))
-                r = log_error_errno(
-                    EBADMSG, "Import %s: manifest %s has %zu layers, its config %zu", im->path,
-                    digest, json_array_size(layers), strv_length(diff_ids));
+                r = log_error_errno(SYNTHETIC_ERRNO(EBADMSG),
+                                    "Import %s: manifest %s has %zu layers, its config %zu",
+                                    im->path, digest, json_array_size(layers),
+                                    strv_length(diff_ids));
         json_array_foreach(layers, i, l)
         {
                 const char *ld = json_string_value(json_object_get(l, "digest"));
@@ -351,7 +354,8 @@ static int load_oci_manifest(Import *im, json_t *desc, const char *name)
                 if (r < 0)
                         break;
                 if (!ld || !digest_is_valid(ld)) {
-                        r = log_error_errno(EBADMSG, "Import %s: invalid layer digest", im->path);
+                        r = log_error_errno(SYNTHETIC_ERRNO(EBADMSG),
+                                            "Import %s: invalid layer digest", im->path);
                         break;
                 }
                 if (asprintf(&L->entry, "blobs/sha256/%s", digest_hex(ld)) < 0)
@@ -393,7 +397,7 @@ static int load_oci_index(Import *im, json_t *index, const char *name, unsigned 
         int r;
 
         if (!json_is_array(manifests) || depth > 2)
-                return log_error_errno(EBADMSG, "Import %s: bad index", im->path);
+                return log_error_errno(SYNTHETIC_ERRNO(EBADMSG), "Import %s: bad index", im->path);
         json_array_foreach(manifests, i, d)
         {
                 const char *mt = json_string_value(json_object_get(d, "mediaType"));
@@ -431,8 +435,8 @@ static int load_oci_index(Import *im, json_t *index, const char *name, unsigned 
         if (depth > 0 && pick)
                 return load_oci_manifest(im, pick, descriptor_name(pick) ?: name);
         if (depth > 0 && !pick && json_array_size(manifests) > 0 && im->n_images == 0)
-                return log_error_errno(ENOENT, "Import %s: no manifest for %s", im->path,
-                                       host_architecture());
+                return log_error_errno(SYNTHETIC_ERRNO(ENOENT), "Import %s: no manifest for %s",
+                                       im->path, host_architecture());
         return 0;
 }
 
@@ -443,7 +447,8 @@ static int load_docker(Import *im, json_t *list)
         int r;
 
         if (!json_is_array(list))
-                return log_error_errno(EBADMSG, "Import %s: manifest.json is not a list", im->path);
+                return log_error_errno(SYNTHETIC_ERRNO(EBADMSG),
+                                       "Import %s: manifest.json is not a list", im->path);
         json_array_foreach(list, i, item)
         {
                 _cleanup_strv_free_ char **tags = NULL, **layers = NULL, **diff_ids = NULL;
@@ -453,12 +458,12 @@ static int load_docker(Import *im, json_t *list)
                 ImportImage *img;
 
                 if (!config)
-                        return log_error_errno(EBADMSG, "Import %s: manifest.json: no Config",
-                                               im->path);
+                        return log_error_errno(SYNTHETIC_ERRNO(EBADMSG),
+                                               "Import %s: manifest.json: no Config", im->path);
                 cname = member_name(config);
                 if (!cname)
-                        return log_error_errno(EBADMSG, "Import %s: bad Config \"%s\"", im->path,
-                                               config);
+                        return log_error_errno(SYNTHETIC_ERRNO(EBADMSG),
+                                               "Import %s: bad Config \"%s\"", im->path, config);
                 if ((r = json_to_strv(json_object_get(item, "RepoTags"), &tags)) < 0 ||
                     (r = json_to_strv(json_object_get(item, "Layers"), &layers)) < 0)
                         return log_error_errno(r, "Import %s: manifest.json", im->path);
@@ -467,8 +472,8 @@ static int load_docker(Import *im, json_t *list)
                         return log_oom();
                 img->config = find_file(im, cname);
                 if (!img->config)
-                        return log_error_errno(ENOENT, "Import %s: config %s missing", im->path,
-                                               cname);
+                        return log_error_errno(SYNTHETIC_ERRNO(ENOENT),
+                                               "Import %s: config %s missing", im->path, cname);
                 if (sha256_buffer(img->config->data, img->config->len, digest) < 0)
                         return log_oom();
                 img->config_digest = strdup(digest);
@@ -478,9 +483,10 @@ static int load_docker(Import *im, json_t *list)
                 if (r < 0)
                         return r;
                 if (strv_length(diff_ids) != strv_length(layers))
-                        return log_error_errno(
-                            EBADMSG, "Import %s: %zu layers but %zu diff_ids in %s", im->path,
-                            strv_length(layers), strv_length(diff_ids), cname);
+                        return log_error_errno(SYNTHETIC_ERRNO(EBADMSG),
+                                               "Import %s: %zu layers but %zu diff_ids in %s",
+                                               im->path, strv_length(layers), strv_length(diff_ids),
+                                               cname);
                 img->layers = calloc(strv_length(layers) + 1, sizeof(Layer));
                 if (!img->layers)
                         return log_oom();
@@ -489,8 +495,9 @@ static int load_docker(Import *im, json_t *list)
 
                         L->entry = member_name(layers[k]);
                         if (!L->entry)
-                                return log_error_errno(EBADMSG, "Import %s: bad layer \"%s\"",
-                                                       im->path, layers[k]);
+                                return log_error_errno(SYNTHETIC_ERRNO(EBADMSG),
+                                                       "Import %s: bad layer \"%s\"", im->path,
+                                                       layers[k]);
                         L->diff_id = strdup(diff_ids[k]);
                         if (!L->diff_id)
                                 return log_oom();
@@ -578,8 +585,9 @@ static int extract_layers(Import *im)
                 for (;;) {
                         la_ssize_t n = archive_read_data(a, buf, 256 * 1024);
                         if (n < 0)
-                                return log_error_errno(EBADMSG, "Import %s: read %s: %s", im->path,
-                                                       name, archive_error_string(a));
+                                return log_error_errno(SYNTHETIC_ERRNO(EBADMSG),
+                                                       "Import %s: read %s: %s", im->path, name,
+                                                       archive_error_string(a));
                         if (n == 0)
                                 break;
                         total += n;
@@ -610,8 +618,9 @@ static int extract_layers(Import *im)
         for (size_t i = 0; i < im->n_images; i++)
                 for (size_t j = 0; j < im->images[i].n_layers; j++)
                         if (!store_has_layer(im->store, im->images[i].layers[j].diff_id))
-                                return log_error_errno(ENOENT, "Import %s: layer %s missing",
-                                                       im->path, im->images[i].layers[j].entry);
+                                return log_error_errno(SYNTHETIC_ERRNO(ENOENT),
+                                                       "Import %s: layer %s missing", im->path,
+                                                       im->images[i].layers[j].entry);
         return 0;
 }
 
@@ -702,17 +711,18 @@ int store_import_archive_progress(Store *s, const char *path, const char *name,
                 r = j ? load_docker(&im, j) : -EBADMSG;
                 json_decref(j);
         } else
-                r = log_error_errno(EBADMSG,
+                r = log_error_errno(SYNTHETIC_ERRNO(EBADMSG),
                                     "Import %s: neither an OCI layout (index.json) nor a docker "
                                     "save archive (manifest.json)",
                                     path);
         if (r < 0)
                 return r;
         if (im.n_images == 0)
-                return log_error_errno(ENOENT, "Import %s: no image in the archive", path);
+                return log_error_errno(SYNTHETIC_ERRNO(ENOENT),
+                                       "Import %s: no image in the archive", path);
         if (name) {
                 if (im.n_images > 1)
-                        return log_error_errno(EINVAL,
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
                                                "Import %s: %zu images in the archive, one name",
                                                path, im.n_images);
                 strv_free(im.images[0].names);

@@ -287,22 +287,23 @@ static int publish_error(const char *value, const PortMapping *m, int r, const c
                          const char *container)
 {
         if (r == -EEXIST && owner && streq(owner, container))
-                return log_error_errno(EADDRINUSE,
+                return log_error_errno(SYNTHETIC_ERRNO(EADDRINUSE),
                                        "Invalid PublishPort=%s: host port %u/%s is published twice",
                                        value, m->host_port, proto_name(m->proto));
         if (r == -EEXIST && owner)
-                return log_error_errno(EADDRINUSE,
+                return log_error_errno(SYNTHETIC_ERRNO(EADDRINUSE),
                                        "Invalid PublishPort=%s: host port %u/%s is already "
                                        "published by container %s",
                                        value, m->host_port, proto_name(m->proto), owner);
         if (r == -EADDRINUSE)
-                return log_error_errno(EADDRINUSE,
+                return log_error_errno(SYNTHETIC_ERRNO(EADDRINUSE),
                                        "Invalid PublishPort=%s: host port %u/%s is already in use "
                                        "on this host",
                                        value, m->host_port, proto_name(m->proto));
         if (r == -EADDRNOTAVAIL)
-                return log_error_errno(
-                    EADDRNOTAVAIL, "Invalid PublishPort=%s: the host has no such address", value);
+                return log_error_errno(SYNTHETIC_ERRNO(EADDRNOTAVAIL),
+                                       "Invalid PublishPort=%s: the host has no such address",
+                                       value);
         return log_error_errno(r, "PublishPort=%s: cannot reserve host port %u/%s", value,
                                m->host_port, proto_name(m->proto));
 }
@@ -332,7 +333,7 @@ static int resolve_ports(const NetworkContext *ctx, int run_fd, const NetworkSpe
                                                 break;
                                 }
                                 if (r == -EEXIST || r == -EADDRINUSE)
-                                        return log_error_errno(EADDRINUSE,
+                                        return log_error_errno(SYNTHETIC_ERRNO(EADDRINUSE),
                                                                "Invalid PublishPort=%s: no free "
                                                                "host port in %u-%u",
                                                                value, p->host_lo, p->host_hi);
@@ -628,8 +629,9 @@ static int allocate_address(const NetworkContext *ctx, int run_fd, const Network
 
         if (spec->ip && (ipv4_parse(spec->ip, &wanted) < 0 || wanted < n->range_start ||
                          wanted > n->range_end || wanted == n->gateway))
-                return log_error_errno(EINVAL, "Invalid IP=%s: not an assignable address of %s",
-                                       spec->ip, ipv4_subnet_format(&n->subnet, sub));
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                       "Invalid IP=%s: not an assignable address of %s", spec->ip,
+                                       ipv4_subnet_format(&n->subnet, sub));
 
         r = ipam_allocate(run_fd, n, rec->container, wanted, &rec->address);
         if (r == -ENOSPC || r == -EEXIST) {
@@ -642,9 +644,10 @@ static int allocate_address(const NetworkContext *ctx, int run_fd, const Network
                         r = ipam_allocate(run_fd, n, rec->container, wanted, &rec->address);
         }
         if (r == -EEXIST)
-                return log_error_errno(EADDRINUSE, "Invalid IP=%s: the address is taken", spec->ip);
+                return log_error_errno(SYNTHETIC_ERRNO(EADDRINUSE),
+                                       "Invalid IP=%s: the address is taken", spec->ip);
         if (r == -ENOSPC)
-                return log_error_errno(ENOSPC,
+                return log_error_errno(SYNTHETIC_ERRNO(ENOSPC),
                                        "Network=%s: no free address left in subnet %s for "
                                        "container %s",
                                        n->name, ipv4_subnet_format(&n->subnet, sub),
@@ -671,14 +674,14 @@ static int attach_locked(NetworkContext *ctx, int run_fd, const NetworkSpec *spe
         if (r < 0)
                 return r;
         if (n->internal && n_specs > 0)
-                return log_error_errno(EINVAL,
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
                                        "Invalid PublishPort=%s: network %s is Internal=, nothing "
                                        "from outside may reach it",
                                        spec->publish[0], n->name);
 
         if (record_load(run_fd, spec->container, &old) >= 0) {
                 if (record_is_alive(old))
-                        return log_error_errno(EBUSY,
+                        return log_error_errno(SYNTHETIC_ERRNO(EBUSY),
                                                "Container %s is already attached to network %s",
                                                spec->container, old->network);
                 r = detach_locked(ctx, run_fd, old);
@@ -716,7 +719,7 @@ static int attach_locked(NetworkContext *ctx, int run_fd, const NetworkSpec *spe
         if (r >= 0)
                 r = nft_update(ctx, run_fd, n, rec, created);
         if (r == -EEXIST)
-                r = log_error_errno(EADDRINUSE,
+                r = log_error_errno(SYNTHETIC_ERRNO(EADDRINUSE),
                                     "PublishPort=: a host port of container %s is already "
                                     "forwarded in table ip %s",
                                     rec->container, ctx->table);
@@ -744,7 +747,7 @@ int network_attach(NetworkContext *ctx, const NetworkSpec *spec, pid_t container
         int n_specs, r;
 
         if (!container_name_is_valid(spec->container))
-                return log_error_errno(EINVAL,
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
                                        "Invalid container name \"%s\": expected "
                                        "[A-Za-z0-9][A-Za-z0-9_.-]*",
                                        strempty(spec->container));
@@ -768,7 +771,7 @@ int network_detach(NetworkContext *ctx, const char *container)
         int r;
 
         if (!container_name_is_valid(container))
-                return log_error_errno(EINVAL, "Invalid container name \"%s\"",
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "Invalid container name \"%s\"",
                                        strempty(container));
         r = run_dir_lock(ctx, &run_fd, &lock_fd);
         if (r < 0)

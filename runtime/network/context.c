@@ -68,8 +68,9 @@ static int parse_config(NetworkContext *ctx, const char *path, const char *text)
                         continue;
                 eq = strchr(l, '=');
                 if (!eq)
-                        return log_error_errno(
-                            EINVAL, "%s:%u: [Network] line \"%s\" is not KEY=VALUE", path, line, l);
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                               "%s:%u: [Network] line \"%s\" is not KEY=VALUE",
+                                               path, line, l);
                 *eq = 0;
                 key = strip(l);
                 value = strip(eq + 1);
@@ -77,14 +78,14 @@ static int parse_config(NetworkContext *ctx, const char *path, const char *text)
                         Ipv4Subnet s;
 
                         if (ipv4_subnet_parse(value, &s) < 0 || s.prefixlen > 30)
-                                return log_error_errno(EINVAL,
+                                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
                                                        "%s:%u: invalid DefaultSubnet=%s: expected "
                                                        "an IPv4 network A.B.C.D/N with N <= 30",
                                                        path, line, value);
                         r = set_str(&ctx->default_subnet, value);
                 } else if (streq(key, "DefaultInterface")) {
                         if (!interface_name_is_valid(value))
-                                return log_error_errno(EINVAL,
+                                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
                                                        "%s:%u: invalid DefaultInterface=%s: "
                                                        "expected 1-15 characters of "
                                                        "[A-Za-z0-9_.-]",

@@ -57,26 +57,27 @@ static bool is_word(const char *s)
 int etc_validate_spec(const NetworkSpec *spec)
 {
         if (spec->hostname && !is_hostname(spec->hostname))
-                return log_error_errno(EINVAL, "Invalid HostName=%s: not a host name",
-                                       spec->hostname);
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                       "Invalid HostName=%s: not a host name", spec->hostname);
         STRV_FOREACH (s, spec->dns)
                 if (!is_ip(*s))
-                        return log_error_errno(EINVAL, "Invalid DNS=%s: not an IP address", *s);
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                               "Invalid DNS=%s: not an IP address", *s);
         STRV_FOREACH (s, spec->dns_search)
                 if (!is_hostname(*s))
-                        return log_error_errno(EINVAL, "Invalid DNSSearch=%s: not a domain name",
-                                               *s);
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                               "Invalid DNSSearch=%s: not a domain name", *s);
         STRV_FOREACH (s, spec->dns_option)
                 if (!is_word(*s))
-                        return log_error_errno(EINVAL,
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
                                                "Invalid DNSOption=%s: not a resolver option", *s);
         STRV_FOREACH (s, spec->add_host) {
                 const char *colon = strchr(*s, ':');
                 _cleanup_free_ char *name = colon ? strndup(*s, colon - *s) : NULL;
 
                 if (!colon || !name || !is_hostname(name) || !is_ip(colon + 1))
-                        return log_error_errno(EINVAL, "Invalid AddHost=%s: expected HOSTNAME:IP",
-                                               *s);
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                               "Invalid AddHost=%s: expected HOSTNAME:IP", *s);
         }
         return 0;
 }

@@ -39,7 +39,8 @@ static int default_network(NetworkContext *ctx, Network **ret)
         if (!n)
                 return -ENOMEM;
         if (ipv4_subnet_parse(ctx->default_subnet, &n->subnet) < 0 || n->subnet.prefixlen > 30)
-                return log_error_errno(EINVAL, "Invalid DefaultSubnet=%s", ctx->default_subnet);
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "Invalid DefaultSubnet=%s",
+                                       ctx->default_subnet);
         n->name = strdup(NETWORK_DEFAULT_NAME);
         n->interface = strdup(ctx->default_interface);
         if (!n->name || !n->interface)
@@ -134,8 +135,8 @@ int network_load(NetworkContext *ctx, const char *name, Network **ret)
         if (!name || streq(name, NETWORK_DEFAULT_NAME))
                 return default_network(ctx, ret);
         if (!network_name_is_valid(name))
-                return log_error_errno(EINVAL, "Invalid Network=%s: not a valid network name",
-                                       name);
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                       "Invalid Network=%s: not a valid network name", name);
         r = load_file(ctx, name, ret);
         if (r == -ENOENT)
                 return log_error_errno(r, "Network=%s: no such network (no %s/%s.json)", name,
@@ -258,10 +259,11 @@ static int apply_options(Network *n, char **options)
         STRV_FOREACH (o, options) {
                 if (strneq(*o, "mtu=", 4)) {
                         if (parse_uint32(*o + 4, &n->mtu) < 0 || n->mtu < 68 || n->mtu > 65535)
-                                return log_error_errno(
-                                    EINVAL, "Invalid Options=%s: mtu must be 68-65535", *o);
+                                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                                       "Invalid Options=%s: mtu must be 68-65535",
+                                                       *o);
                 } else
-                        return log_error_errno(EOPNOTSUPP,
+                        return log_error_errno(SYNTHETIC_ERRNO(EOPNOTSUPP),
                                                "Invalid Options=%s: berth supports only mtu=N", *o);
         }
         return 0;
@@ -286,7 +288,7 @@ static int pick_subnet(Network *n, Network **all, size_t n_all)
                         return 0;
                 }
         }
-        return log_error_errno(ENOSPC,
+        return log_error_errno(SYNTHETIC_ERRNO(ENOSPC),
                                "Network %s: no free subnet in 10.90.0.0/16, set Subnet=", n->name);
 }
 
@@ -313,12 +315,12 @@ static int check_conflicts(const Network *n, Network **all, size_t n_all)
                 if (streq(all[k]->name, n->name))
                         continue;
                 if (ipv4_subnet_overlaps(&n->subnet, &all[k]->subnet))
-                        return log_error_errno(EEXIST,
+                        return log_error_errno(SYNTHETIC_ERRNO(EEXIST),
                                                "Invalid Subnet=%s: overlaps network %s (%s)",
                                                ipv4_subnet_format(&n->subnet, a), all[k]->name,
                                                ipv4_subnet_format(&all[k]->subnet, b));
                 if (streq(n->interface, all[k]->interface))
-                        return log_error_errno(EEXIST,
+                        return log_error_errno(SYNTHETIC_ERRNO(EEXIST),
                                                "Invalid InterfaceName=%s: network %s uses it",
                                                n->interface, all[k]->name);
         }
@@ -334,15 +336,16 @@ static int network_from_config(const NetworkConfig *cfg, Network **all, size_t n
                 return -ENOMEM;
         if (!network_name_is_valid(cfg->name))
                 return log_error_errno(
-                    EINVAL,
+                    SYNTHETIC_ERRNO(EINVAL),
                     "Invalid NetworkName=%s: expected [A-Za-z0-9][A-Za-z0-9_.-]*, "
                     "at most 64 characters, not bridge/host/none/default",
                     strempty(cfg->name));
         if (cfg->driver && !streq(cfg->driver, "bridge"))
-                return log_error_errno(EOPNOTSUPP, "Invalid Driver=%s: berth supports only bridge",
+                return log_error_errno(SYNTHETIC_ERRNO(EOPNOTSUPP),
+                                       "Invalid Driver=%s: berth supports only bridge",
                                        cfg->driver);
         if (cfg->ipv6)
-                return log_error_errno(EOPNOTSUPP,
+                return log_error_errno(SYNTHETIC_ERRNO(EOPNOTSUPP),
                                        "Invalid IPv6=yes: berth networks are IPv4 only");
         if (!(n->name = strdup(cfg->name)))
                 return -ENOMEM;
@@ -353,13 +356,14 @@ static int network_from_config(const NetworkConfig *cfg, Network **all, size_t n
 
         if (cfg->subnet) {
                 if (ipv4_subnet_parse(cfg->subnet, &n->subnet) < 0)
-                        return log_error_errno(EINVAL,
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
                                                "Invalid Subnet=%s: expected an IPv4 network "
                                                "A.B.C.D/N without host bits",
                                                cfg->subnet);
                 if (n->subnet.prefixlen > 30 || n->subnet.prefixlen < 8)
-                        return log_error_errno(
-                            EINVAL, "Invalid Subnet=%s: the prefix must be /8 to /30", cfg->subnet);
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                               "Invalid Subnet=%s: the prefix must be /8 to /30",
+                                               cfg->subnet);
         } else if ((r = pick_subnet(n, all, n_all)) < 0)
                 return r;
 
@@ -367,7 +371,7 @@ static int network_from_config(const NetworkConfig *cfg, Network **all, size_t n
                 if (ipv4_parse(cfg->gateway, &n->gateway) < 0 ||
                     !ipv4_subnet_contains(&n->subnet, n->gateway) || n->gateway == n->subnet.addr ||
                     n->gateway == ipv4_subnet_broadcast(&n->subnet))
-                        return log_error_errno(EINVAL,
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
                                                "Invalid Gateway=%s: not a host address of the "
                                                "subnet",
                                                cfg->gateway);
@@ -377,14 +381,14 @@ static int network_from_config(const NetworkConfig *cfg, Network **all, size_t n
         n->range_start = n->subnet.addr + 1;
         n->range_end = ipv4_subnet_broadcast(&n->subnet) - 1;
         if (cfg->ip_range && parse_ip_range(cfg->ip_range, n, &n->range_start, &n->range_end) < 0)
-                return log_error_errno(EINVAL,
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
                                        "Invalid IPRange=%s: expected A.B.C.D/N or A.B.C.D-E.F.G.H "
                                        "inside the subnet",
                                        cfg->ip_range);
 
         if (cfg->interface_name) {
                 if (!interface_name_is_valid(cfg->interface_name))
-                        return log_error_errno(EINVAL,
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
                                                "Invalid InterfaceName=%s: expected 1-15 "
                                                "characters of [A-Za-z0-9_.-]",
                                                cfg->interface_name);
@@ -406,13 +410,15 @@ static int network_from_config(const NetworkConfig *cfg, Network **all, size_t n
                 uint32_t a;
 
                 if (ipv4_parse(*s, &a) < 0 && inet_pton(AF_INET6, *s, &a6) != 1)
-                        return log_error_errno(EINVAL, "Invalid DNS=%s: not an IP address", *s);
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                               "Invalid DNS=%s: not an IP address", *s);
                 if (strv_extend(&n->dns, *s) < 0)
                         return -ENOMEM;
         }
         STRV_FOREACH (s, cfg->labels) {
                 if (!strchr(*s, '='))
-                        return log_error_errno(EINVAL, "Invalid Label=%s: expected KEY=VALUE", *s);
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                               "Invalid Label=%s: expected KEY=VALUE", *s);
                 if (strv_extend(&n->labels, *s) < 0)
                         return -ENOMEM;
         }
@@ -471,7 +477,7 @@ int network_create(NetworkContext *ctx, const NetworkConfig *cfg)
                 return 0;
         r = network_in_use(ctx, n->name);
         if (r > 0)
-                return log_error_errno(EBUSY,
+                return log_error_errno(SYNTHETIC_ERRNO(EBUSY),
                                        "Network %s: its configuration changed while containers "
                                        "are attached; stop them first",
                                        n->name);
@@ -491,7 +497,8 @@ int network_remove(NetworkContext *ctx, const char *name)
         int r;
 
         if (!network_name_is_valid(name))
-                return log_error_errno(EINVAL, "Invalid network name \"%s\"", strempty(name));
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "Invalid network name \"%s\"",
+                                       strempty(name));
         r = run_dir_lock(ctx, &run_fd, &lock_fd);
         if (r < 0)
                 return r;
@@ -499,7 +506,8 @@ int network_remove(NetworkContext *ctx, const char *name)
         if (r < 0)
                 return log_error_errno(r, "Network %s: cannot read its allocations", name);
         if (r > 0)
-                return log_error_errno(EBUSY, "Network %s: containers are still attached", name);
+                return log_error_errno(SYNTHETIC_ERRNO(EBUSY),
+                                       "Network %s: containers are still attached", name);
         r = config_path(ctx, name, &path);
         if (r < 0)
                 return log_oom();

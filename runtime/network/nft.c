@@ -97,11 +97,13 @@ static int nftlib_open(NftLib *l)
 
         l->handle = dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
         if (!l->handle)
-                return log_error_errno(ENOPKG, "Cannot load libnftables.so.1: %s", dlerror());
+                return log_error_errno(SYNTHETIC_ERRNO(ENOPKG), "Cannot load libnftables.so.1: %s",
+                                       dlerror());
         for (size_t i = 0; i < ELEMENTSOF(names); i++) {
                 *slots[i] = dlsym(l->handle, names[i]);
                 if (!*slots[i])
-                        return log_error_errno(ENOPKG, "libnftables.so.1 lacks %s", names[i]);
+                        return log_error_errno(SYNTHETIC_ERRNO(ENOPKG), "libnftables.so.1 lacks %s",
+                                               names[i]);
         }
         return 0;
 }

@@ -62,9 +62,10 @@ int publish_parse(const char *s, PublishSpec *ret)
         size_t lens[3], n = 0;
 
         if (isempty(s))
-                return log_error_errno(EINVAL, "Invalid PublishPort=%s: empty value", strempty(s));
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                       "Invalid PublishPort=%s: empty value", strempty(s));
         if (s[0] == '[')
-                return log_error_errno(EOPNOTSUPP,
+                return log_error_errno(SYNTHETIC_ERRNO(EOPNOTSUPP),
                                        "Invalid PublishPort=%s: IPv6 host addresses are not "
                                        "supported",
                                        s);
@@ -72,7 +73,7 @@ int publish_parse(const char *s, PublishSpec *ret)
         slash = strchr(s, '/');
         end = slash ?: s + strlen(s);
         if (slash && proto_from_name(slash + 1, &p.proto) < 0)
-                return log_error_errno(EINVAL,
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
                                        "Invalid PublishPort=%s: protocol must be tcp or udp, not "
                                        "\"%s\"",
                                        s, slash + 1);
@@ -81,7 +82,7 @@ int publish_parse(const char *s, PublishSpec *ret)
                 const char *colon = memchr(f, ':', end - f);
 
                 if (n == ELEMENTSOF(fields))
-                        return log_error_errno(EINVAL,
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
                                                "Invalid PublishPort=%s: expected "
                                                "[IP:][HOSTPORT:]CONTAINERPORT[/tcp|udp]",
                                                s);
@@ -95,32 +96,33 @@ int publish_parse(const char *s, PublishSpec *ret)
         }
 
         if (parse_range(fields[n - 1], lens[n - 1], &p.container_lo, &p.container_hi) < 0)
-                return log_error_errno(EINVAL,
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
                                        "Invalid PublishPort=%s: container port \"%.*s\" is not a "
                                        "port or range in 1-65535",
                                        s, (int)lens[n - 1], fields[n - 1]);
 
         if (n >= 2 && lens[n - 2] > 0 &&
             parse_range(fields[n - 2], lens[n - 2], &p.host_lo, &p.host_hi) < 0)
-                return log_error_errno(EINVAL,
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
                                        "Invalid PublishPort=%s: host port \"%.*s\" is not a port "
                                        "or range in 1-65535",
                                        s, (int)lens[n - 2], fields[n - 2]);
         if (n == 2 && lens[0] == 0)
-                return log_error_errno(EINVAL, "Invalid PublishPort=%s: empty host port", s);
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                       "Invalid PublishPort=%s: empty host port", s);
 
         if (n == 3) {
                 char ip[IPV4_STRLEN];
 
                 if (lens[0] == 0 || lens[0] >= sizeof(ip))
-                        return log_error_errno(EINVAL,
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
                                                "Invalid PublishPort=%s: \"%.*s\" is not an IPv4 "
                                                "address",
                                                s, (int)lens[0], fields[0]);
                 memcpy(ip, fields[0], lens[0]);
                 ip[lens[0]] = 0;
                 if (ipv4_parse(ip, &p.host_ip) < 0)
-                        return log_error_errno(EINVAL,
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
                                                "Invalid PublishPort=%s: \"%s\" is not an IPv4 "
                                                "address",
                                                s, ip);
@@ -128,7 +130,7 @@ int publish_parse(const char *s, PublishSpec *ret)
 
         if (p.host_lo != 0 && p.host_hi - p.host_lo != p.container_hi - p.container_lo &&
             p.container_lo != p.container_hi)
-                return log_error_errno(EINVAL,
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
                                        "Invalid PublishPort=%s: host and container port ranges "
                                        "differ in length",
                                        s);

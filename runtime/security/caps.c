@@ -112,7 +112,8 @@ int caps_parse_list(const char *spec, uint64_t *mask)
                 if (n == 0)
                         break;
                 if (n >= sizeof(word))
-                        return log_error_errno(EINVAL, "Unknown capability \"%.*s\"", 64, p);
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                               "Unknown capability \"%.*s\"", 64, p);
                 memcpy(word, p, n);
                 word[n] = 0;
                 p += n;
@@ -123,7 +124,8 @@ int caps_parse_list(const char *spec, uint64_t *mask)
                 }
                 c = cap_from_name(word);
                 if (c < 0)
-                        return log_error_errno(EINVAL, "Unknown capability \"%s\"", word);
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "Unknown capability \"%s\"",
+                                               word);
                 m |= CAP(c);
         }
         *mask = m;
