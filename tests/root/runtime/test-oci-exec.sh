@@ -195,6 +195,9 @@ expect() {
         check_eq "$(ns_count)" 1 "exec $*: a process was left in the container"
 }
 expect 1 "container nope does not exist" nope /bin/true
+# berth made the ENOENT up: the line ends with the message, no strerror
+check_line "$(cat "$TMP/err")" "berth-runtime: container nope does not exist" \
+        "exec nope: no strerror suffix"
 expect 1 "container nope does not exist" --process "$TMP/p1.json" nope
 expect 2 "give a COMMAND or --process FILE" c1
 expect 2 "the file describes the whole process" --process "$TMP/p1.json" c1 /bin/true

@@ -18,7 +18,8 @@ mkdir "$tmp/conf"
 printf '[Registry]\nHost=example.com\nInsecure=perhaps\n' > "$tmp/conf/10-bad.conf"
 rc=0
 "$B" --root "$tmp/store" --config-dir "$tmp/conf" example.com/x 2>"$tmp/err" || rc=$?
-[ $rc = 1 ] && grep -q "10-bad.conf:3: invalid Insecure=perhaps" "$tmp/err"
+# the whole line: a parse error is berth's own, no strerror follows it
+[ $rc = 1 ] && grep -qxF "berth-pull: $tmp/conf/10-bad.conf:3: invalid Insecure=perhaps" "$tmp/err"
 # an invalid reference fails before anything is contacted
 rc=0
 "$B" --root "$tmp/store" --config-dir "$tmp/none" 'example.com/a//b' 2>"$tmp/err" || rc=$?
