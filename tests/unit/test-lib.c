@@ -103,6 +103,28 @@ static void test_names(void)
         CHECK(object_name_is_valid("%i", 64, "%") && !object_name_is_valid("%i", 64, NULL));
 }
 
+/* Podman's volume names, for the generator, berthd and the runtime alike */
+static void test_volume_names(void)
+{
+        char long_name[VOLUME_NAME_MAX + 2];
+
+        CHECK(volume_name_is_valid("data") && volume_name_is_valid("0cache_v1.2-x"));
+        CHECK(volume_name_is_valid("a..b"));
+        CHECK(!volume_name_is_valid("") && !volume_name_is_valid(NULL));
+        CHECK(!volume_name_is_valid(".") && !volume_name_is_valid(".."));
+        CHECK(!volume_name_is_valid("_x") && !volume_name_is_valid("-x") &&
+              !volume_name_is_valid(".x"));
+        CHECK(!volume_name_is_valid("a/b") && !volume_name_is_valid("/data") &&
+              !volume_name_is_valid("a b") && !volume_name_is_valid("a:b"));
+        CHECK(!volume_name_is_valid("caf\xc3\xa9") && !volume_name_is_valid("v%i"));
+        memset(long_name, 'v', sizeof(long_name));
+        long_name[VOLUME_NAME_MAX] = '\0';
+        CHECK(volume_name_is_valid(long_name));
+        long_name[VOLUME_NAME_MAX] = 'v';
+        long_name[VOLUME_NAME_MAX + 1] = '\0';
+        CHECK(!volume_name_is_valid(long_name));
+}
+
 int main(void)
 {
         test_digest();
@@ -110,5 +132,6 @@ int main(void)
         test_strv();
         test_atomic();
         test_names();
+        test_volume_names();
         return 0;
 }
