@@ -77,6 +77,80 @@ static int print_entry(sd_journal *j)
         return 0;
 }
 
+/* A unit systemd knows (loaded, even if inactive) that berth-generator made
+ * from a .container file. */
+static int declared_unit(sd_bus *bus, const char *unit)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *load = NULL, *source = NULL;
+        const char *path;
+        int r;
+
+        r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                               "org.freedesktop.systemd1.Manager", "LoadUnit", NULL, &reply, "s",
+                               unit);
+        if (r < 0 || sd_bus_message_read(reply, "o", &path) < 0)
+                return 0; /* no systemd on this bus, or a name it refuses */
+        if (sd_bus_get_property_string(bus, "org.freedesktop.systemd1", path,
+                                       "org.freedesktop.systemd1.Unit", "LoadState", NULL,
+                                       &load) < 0 ||
+            streq(load, "not-found"))
+                return 0;
+        if (sd_bus_get_property_string(bus, "org.freedesktop.systemd1", path,
+                                       "org.freedesktop.systemd1.Unit", "SourcePath", NULL,
+                                       &source) < 0)
+                return 0;
+        size_t n = strlen(source);
+        return n > 10 && streq(source + n - 10, ".container");
+}
+
+/* Whether NAME is a container that may log: one of berthd's, or a declared
+ * one, whose unit is NAME.service, or X.service / P@I.service for the
+ * generator's default names systemd-X / systemd-P_I. Returns 1, 0 or a
+ * negative errno (reported). */
+static int container_known(Ctl *ctl, const char *name)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *unit = NULL;
+        const char *rest;
+        sd_bus *bus;
+        int r;
+
+        r = ctl_bus(ctl, &bus);
+        if (r < 0)
+                return r;
+        r = sd_bus_call_method(bus, "org.berth1", "/org/berth1", "org.berth1.Manager",
+                               "GetContainer", &e, &reply, "s", name);
+        if (r >= 0)
+                return 1;
+        /* without berthd there may still be declared containers */
+        if (!sd_bus_error_has_names(&e, "org.berth1.NoSuchContainer", SD_BUS_ERROR_SERVICE_UNKNOWN,
+                                    SD_BUS_ERROR_NAME_HAS_NO_OWNER))
+                return ctl_error(ctl, &e, r, name);
+
+        if (asprintf(&unit, "%s.service", name) < 0)
+                return -ENOMEM;
+        if (declared_unit(bus, unit))
+                return 1;
+        if (strncmp(name, "systemd-", 8) != 0)
+                return 0;
+        rest = name + 8;
+        free(unit);
+        unit = NULL;
+        if (asprintf(&unit, "%s.service", rest) < 0)
+                return -ENOMEM;
+        if (declared_unit(bus, unit))
+                return 1;
+        for (char *u = strchr(unit, '_'); u; u = strchr(u + 1, '_')) {
+                *u = '@';
+                if (declared_unit(bus, unit))
+                        return 1;
+                *u = '_';
+        }
+        return 0;
+}
+
 int verb_logs(Ctl *ctl, int argc, char **argv)
 {
         static const struct option opts[] = {
@@ -139,6 +213,25 @@ int verb_logs(Ctl *ctl, int argc, char **argv)
         r = sd_journal_add_match(j, match, 0);
         if (r < 0)
                 goto out;
+        /* Output of a removed container is still worth showing; silence
+         * about a name that never was a container is not. */
+        r = sd_journal_seek_head(j);
+        if (r >= 0)
+                r = sd_journal_next(j);
+        if (r < 0)
+                goto out;
+        if (r == 0) {
+                r = container_known(ctl, argv[optind]);
+                if (r == 0) {
+                        fprintf(stderr, "berthctl: logs: no container named %s\n", argv[optind]);
+                        ctl_fail(ctl, ctl->exit_not_found);
+                        r = -ENOENT;
+                }
+                if (r < 0) {
+                        sd_journal_close(j);
+                        return r;
+                }
+        }
 
         if (tail_set) {
                 r = sd_journal_seek_tail(j);

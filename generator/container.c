@@ -9,6 +9,7 @@
 
 #include "container.h"
 #include "log.h"
+#include "names.h"
 #include "parse-util.h"
 #include "split.h"
 #include "strv.h"
@@ -60,20 +61,11 @@ static int lookup_lines(ContainerBuild *c, const char *key, const UnitEntry ***r
         return r < 0 ? log_oom() : 0;
 }
 
-static bool name_char(char ch)
-{
-        return isalnum((unsigned char)ch) || ch == '_' || ch == '.' || ch == '-' || ch == '%';
-}
-
-/* Container names become directory names under /var/lib/berth. */
+/* lib/names.c's rule, which the runtime applies to --name, with the
+ * specifiers systemd resolves */
 static bool container_name_valid(const char *n)
 {
-        if (isempty(n) || strlen(n) > 200 || !isalnum((unsigned char)n[0] == '%' ? 'a' : n[0]))
-                return false;
-        for (const char *p = n; *p; p++)
-                if (!name_char(*p))
-                        return false;
-        return !strstr(n, "..");
+        return object_name_is_valid(n, CONTAINER_NAME_MAX, "%");
 }
 
 static int container_name(ContainerBuild *c)

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "keys.h"
 #include "log.h"
+#include "names.h"
 #include "parse-util.h"
 #include "split.h"
 #include "strv.h"
@@ -46,14 +46,10 @@ char *volume_name_of(const Decl *d)
         return strndup(d->filename, strlen(d->filename) - strlen(".volume"));
 }
 
+/* lib/names.c's rule, with the specifiers systemd resolves */
 bool volume_name_valid(const char *n)
 {
-        if (isempty(n) || strlen(n) > 200 || !(isalnum((unsigned char)n[0]) || n[0] == '%'))
-                return false;
-        for (const char *p = n; *p; p++)
-                if (!isalnum((unsigned char)*p) && !strchr("_.-%", *p))
-                        return false;
-        return !strstr(n, "..");
+        return object_name_is_valid(n, VOLUME_NAME_MAX, "%");
 }
 
 static int owner(Generator *g, Decl *d, const char *key, char **ret)

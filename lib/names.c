@@ -48,3 +48,8 @@ bool network_name_is_valid(const char *s)
 {
         return object_name_is_valid(s, NETWORK_NAME_MAX, NULL) && !network_name_is_reserved(s);
 }
+
+bool volume_name_is_valid(const char *s)
+{
+        return object_name_is_valid(s, VOLUME_NAME_MAX, NULL);
+}

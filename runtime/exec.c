@@ -252,7 +252,9 @@ static void exec_help(void)
                "seccomp profile the container was started with applies.\n"
                "The second (OCI) form runs a process in the container ID that create or\n"
                "run --bundle made under --root. The form with an ID before \"--\" or an\n"
-               "option only the OCI form has is the OCI form. See berth-runtime(8).\n");
+               "option only the OCI form has is the OCI form. runc's --process-label,\n"
+               "--apparmor and --ignore-paused are accepted and change nothing.\n"
+               "See berth-runtime(8).\n");
 }
 
 int verb_exec(int argc, char **argv, const char *root)

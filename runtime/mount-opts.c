@@ -9,6 +9,7 @@
 #include "fileio.h"
 #include "macro.h"
 #include "mount-opts.h"
+#include "names.h"
 #include "parse-util.h"
 #include "strv.h"
 
@@ -129,8 +130,7 @@ static int volume_source(const char *src, const char *volumes_dir, char **ret)
                 *ret = p;
                 return 0;
         }
-        /* A named volume: a plain name, never a path. */
-        if (strchr(src, '/') || streq(src, ".") || streq(src, ".."))
+        if (!volume_name_is_valid(src))
                 return -EINVAL;
         if (asprintf(&p, "%s/%s/_data", volumes_dir, src) < 0)
                 return -ENOMEM;

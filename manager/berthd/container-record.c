@@ -116,8 +116,7 @@ bool volume_spec_is_valid(const char *s)
         }
         if (isempty(src) || dst[0] != '/')
                 return false;
-        /* a named volume follows the container name rules */
-        return src[0] == '/' || container_name_is_valid(src);
+        return src[0] == '/' || volume_name_is_valid(src);
 }
 
 const char *restart_policy_to_string(RestartPolicy p)

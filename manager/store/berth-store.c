@@ -22,6 +22,10 @@
 #include "table.h"
 
 #define EXIT_INVALID 2
+/* what does not exist, as systemctl: 4 for a query (status), 5 for an
+ * action (start, stop) */
+#define EXIT_NOT_FOUND_QUERY  4
+#define EXIT_NOT_FOUND_ACTION 5
 
 static void help(void)
 {
@@ -216,6 +220,20 @@ static int cmd_prune(Store *s, const char *age)
         return 0;
 }
 
+/* Export's own -ENOENT may be the target directory's: look the image up
+ * first. */
+static int cmd_export(Store *s, const char *ref, const char *file)
+{
+        _cleanup_(image_freep) Image *img = NULL;
+        int r;
+
+        r = store_image_resolve(s, ref, &img);
+        if (r == -ENOENT)
+                return log_error_errno(r, "Export %s: no such image", ref);
+        r = store_export_archive(s, ref, file);
+        return r == -ENOENT ? -EIO : r;
+}
+
 static int cmd_import(Store *s, const char *file, const char *name)
 {
         _cleanup_strv_free_ char **ids = NULL;
@@ -229,7 +247,9 @@ static int cmd_import(Store *s, const char *file, const char *name)
         return 0;
 }
 
-static int run(Store *s, int argc, char **argv)
+/* ret_not_found: the exit status for -ENOENT, which the commands acting on
+ * a named image return only when there is no such image. */
+static int run(Store *s, int argc, char **argv, int *ret_not_found)
 {
         const char *cmd = argv[0];
         int n = argc - 1;
@@ -249,9 +269,11 @@ static int run(Store *s, int argc, char **argv)
                 return cmd_images(s, json);
         } else if (streq(cmd, "inspect")) {
                 NEED(1, 1);
+                *ret_not_found = EXIT_NOT_FOUND_QUERY;
                 return cmd_inspect(s, argv[1]);
         } else if (streq(cmd, "rm")) {
                 NEED(1, 1);
+                *ret_not_found = EXIT_NOT_FOUND_ACTION;
                 return store_image_remove(s, argv[1]);
         } else if (streq(cmd, "check")) {
                 NEED(0, 0);
@@ -264,7 +286,8 @@ static int run(Store *s, int argc, char **argv)
                 return cmd_import(s, argv[1], n > 1 ? argv[2] : NULL);
         } else if (streq(cmd, "export")) {
                 NEED(2, 2);
-                return store_export_archive(s, argv[1], argv[2]);
+                *ret_not_found = EXIT_NOT_FOUND_ACTION;
+                return cmd_export(s, argv[1], argv[2]);
         } else if (streq(cmd, "layer-extract")) {
                 NEED(2, 2);
                 return cmd_layer_extract(s, argv[1], argv[2]);
@@ -276,9 +299,11 @@ static int run(Store *s, int argc, char **argv)
                 return store_image_commit(s, argv[1], n > 2 ? argv[3] : NULL, argv[2]);
         } else if (streq(cmd, "container-ref")) {
                 NEED(2, 2);
+                *ret_not_found = EXIT_NOT_FOUND_ACTION;
                 return store_image_ref_container(s, argv[1], argv[2]);
         } else if (streq(cmd, "container-unref")) {
                 NEED(2, 2);
+                *ret_not_found = EXIT_NOT_FOUND_ACTION;
                 return store_image_unref_container(s, argv[1], argv[2]);
         }
         log_error("Unknown command \"%s\" (see --help)", cmd);
@@ -307,7 +332,7 @@ int main(int argc, char **argv)
         };
         _cleanup_(store_freep) Store *s = NULL;
         const char *root = NULL;
-        int c, r;
+        int c, r, not_found = EXIT_FAILURE;
 
         /* Names in layers are bytes; keep libarchive from converting them. */
         setlocale(LC_CTYPE, "C.UTF-8");
@@ -337,8 +362,10 @@ int main(int argc, char **argv)
         r = store_open(root, &s);
         if (r < 0)
                 return EXIT_FAILURE;
-        r = run(s, argc - optind, argv + optind);
+        r = run(s, argc - optind, argv + optind, &not_found);
         if (r == -EINVAL)
                 return EXIT_INVALID;
+        if (r == -ENOENT)
+                return not_found;
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

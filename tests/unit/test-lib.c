@@ -70,38 +70,56 @@ static void test_atomic(void)
         CHECK(access(tmpl, F_OK) < 0);
 }
 
+/* valid() takes names of max bytes and refuses longer ones */
+static void check_name_max(bool (*valid)(const char *), size_t max)
+{
+        _cleanup_free_ char *s = malloc(max + 2);
+
+        CHECK(s);
+        memset(s, 'a', max + 1);
+        s[max] = '\0';
+        CHECK(valid(s));
+        s[max] = 'a';
+        s[max + 1] = '\0';
+        CHECK(!valid(s));
+}
+
 /* One rule for container and network names in every part (lib/names.c). */
 static void test_names(void)
 {
-        char long_name[CONTAINER_NAME_MAX + 2];
-
         CHECK(container_name_is_valid("web") && container_name_is_valid("a.b_c-1"));
         CHECK(!container_name_is_valid("") && !container_name_is_valid(NULL));
         CHECK(!container_name_is_valid("-x") && !container_name_is_valid(".x"));
         CHECK(!container_name_is_valid("a/b") && !container_name_is_valid("a b"));
         /* ASCII only: a locale's isalnum() must not widen it */
         CHECK(!container_name_is_valid("caf\xc3\xa9"));
-        memset(long_name, 'a', sizeof(long_name));
-        long_name[CONTAINER_NAME_MAX] = '\0';
-        CHECK(container_name_is_valid(long_name));
-        long_name[CONTAINER_NAME_MAX] = 'a';
-        long_name[CONTAINER_NAME_MAX + 1] = '\0';
-        CHECK(!container_name_is_valid(long_name));
+        check_name_max(container_name_is_valid, CONTAINER_NAME_MAX);
 
         CHECK(network_name_is_valid("app") && network_name_is_valid("systemd-app.net"));
         for (const char *const *w = (const char *const[]){"bridge", "host", "none", "default",
                                                           "private", "container", "ns", NULL};
              *w; w++)
                 CHECK(network_name_is_reserved(*w) && !network_name_is_valid(*w));
-        long_name[NETWORK_NAME_MAX] = '\0';
-        CHECK(network_name_is_valid(long_name));
-        long_name[NETWORK_NAME_MAX] = 'a';
-        long_name[NETWORK_NAME_MAX + 1] = '\0';
-        CHECK(!network_name_is_valid(long_name));
+        check_name_max(network_name_is_valid, NETWORK_NAME_MAX);
 
         /* the generator's specifiers */
         CHECK(!network_name_is_valid("net-%i") && object_name_is_valid("net-%i", 64, "%"));
         CHECK(object_name_is_valid("%i", 64, "%") && !object_name_is_valid("%i", 64, NULL));
+}
+
+/* Podman's volume names, for the generator, berthd and the runtime alike */
+static void test_volume_names(void)
+{
+        CHECK(volume_name_is_valid("data") && volume_name_is_valid("0cache_v1.2-x"));
+        CHECK(volume_name_is_valid("a..b"));
+        CHECK(!volume_name_is_valid("") && !volume_name_is_valid(NULL));
+        CHECK(!volume_name_is_valid(".") && !volume_name_is_valid(".."));
+        CHECK(!volume_name_is_valid("_x") && !volume_name_is_valid("-x") &&
+              !volume_name_is_valid(".x"));
+        CHECK(!volume_name_is_valid("a/b") && !volume_name_is_valid("/data") &&
+              !volume_name_is_valid("a b") && !volume_name_is_valid("a:b"));
+        CHECK(!volume_name_is_valid("caf\xc3\xa9") && !volume_name_is_valid("v%i"));
+        check_name_max(volume_name_is_valid, VOLUME_NAME_MAX);
 }
 
 /* Runs one log call with stderr pointed at a temporary file; returns what the
@@ -171,6 +189,7 @@ int main(void)
         test_strv();
         test_atomic();
         test_names();
+        test_volume_names();
         test_log_errno();
         return 0;
 }

@@ -2,7 +2,7 @@
 # berth-generator in a real systemd, as a user would use it: declarations in
 # /etc/berth become services after daemon-reload; the container's init is
 # the Main PID with no berth process left; its output is in the journal,
-# tagged CONTAINER_NAME; kill -9 under Restart=always brings it back; stop
+# tagged CONTAINER_NAME, and berthctl logs knows declared containers; kill -9 under Restart=always brings it back; stop
 # is quick; [Install] is emulated; a template instance runs; a file with a
 # syntax error fails alone.
 #
@@ -73,6 +73,23 @@ if out=$(harness_run "$gen" --dry-run --no-kmsg "$CONFDIR/broken.container" 2>&1
 fi
 grep -q 'broken.container:1: invalid section header' <<<"$out" || fail "no clear error: $out"
 
+# ---- berthctl logs: declared containers that never ran are containers ---------
+# (their unit is known to systemd); a name nothing declares is an error (5)
+logs_status() { # NAME [OPTION...]: berthctl logs' exit status, 124 if it waits 3 s
+        local rc=0
+        harness_run timeout 3 berthctl logs "$@" >/dev/null 2>&1 || rc=$?
+        echo "$rc"
+}
+for n in systemd-web web systemd-db_two; do
+        [ "$(logs_status "$n")" = 0 ] || fail "berthctl logs $n of a declared container failed"
+done
+[ "$(logs_status -f systemd-web)" = 124 ] || fail "berthctl logs -f systemd-web did not wait for output"
+for n in nosuch broken systemd-broken systemd-nosuch_x; do
+        [ "$(logs_status "$n")" = 5 ] || fail "berthctl logs $n exited $(logs_status "$n"), expected 5"
+done
+out=$(harness_run berthctl logs nosuch 2>&1) && fail "berthctl logs nosuch succeeded"
+grep -q "no container named nosuch" <<<"$out" || fail "berthctl logs nosuch says: $out"
+
 # ---- start: the container's init is the main PID -----------------------------
 harness_run systemctl start web || fail "web did not start: $(harness_run systemctl status web || true)"
 pid1=$(harness_run systemctl show -p MainPID --value web)
@@ -87,6 +104,8 @@ harness_wait 10 sh -c 'journalctl --sync; journalctl -u web -o cat | grep >/dev/
         fail "the container's output is not in the unit's journal"
 harness_run journalctl --no-pager CONTAINER_NAME=systemd-web -o cat | grep >/dev/null web-says-hello ||
         fail "the journal entries are not tagged CONTAINER_NAME=systemd-web"
+[ "$(harness_run berthctl logs systemd-web)" = web-says-hello ] ||
+        fail "berthctl logs systemd-web does not show the declared container's output"
 
 # ---- kill -9 under Restart=always --------------------------------------------
 harness_run kill -9 "$pid1"

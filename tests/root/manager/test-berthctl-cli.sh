@@ -99,6 +99,13 @@ done
 expect 5 save -o "$work/x.tar" nosuch
 expect 5 exec nosuch true
 expect 5 create --network nosuchnet b:1
+# logs: nothing at all about a name that is no container is an error, as for
+# an action; a container that has not written anything yet is not one
+expect 5 logs nosuch
+expect 0 logs c
+rc=0
+timeout 3 "$berthctl" logs -f c >/dev/null 2>&1 || rc=$?
+[ "$rc" = 124 ] || fail "logs -f of a container that has not logged exited $rc instead of waiting"
 
 # --- tables: every cell starts where its header does ------------------------------
 check_table() { # $1: what, stdin: the table

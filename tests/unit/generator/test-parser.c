@@ -247,6 +247,12 @@ static void test_hostile_files(unsigned seed)
         write_file(q, "name.container", "[Container]\nImage=localhost/x\nContainerName=../../etc\n",
                    52);
         write_file(q, "inject.container", "[Container]\nImage=--privileged\n", 31);
+        /* lib/names.c's rules for container and volume names: "a..b" is
+         * a name (as for Podman), a path or a leading "_" is not */
+        write_file(q, "dots.container", "[Container]\nImage=localhost/x\nContainerName=a..b\n", 49);
+        write_file(q, "vdots.volume", "[Volume]\nVolumeName=a..b\n", 25);
+        write_file(q, "vpath.volume", "[Volume]\nVolumeName=../../etc\n", 30);
+        write_file(q, "vunder.volume", "[Volume]\nVolumeName=_x\n", 23);
         /* random bytes */
         {
                 char r[4096];
@@ -270,6 +276,10 @@ static void test_hostile_files(unsigned seed)
         CHECK(!exists(out, "utf8.service"));
         CHECK(!exists(out, "name.service"));
         CHECK(!exists(out, "inject.service"));
+        CHECK(exists(out, "dots.service"));
+        CHECK(exists(out, "vdots-volume.service"));
+        CHECK(!exists(out, "vpath-volume.service"));
+        CHECK(!exists(out, "vunder-volume.service"));
         CHECK(!exists(out, "random.service"));
         CHECK(!exists(tmpl, "etc"));
         CHECK(!exists(tmpl, "evil.service"));

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Every installed program has --help, --version and a man page that match its
-# real options (the getopt tables in its sources), an EXIT STATUS section,
+# real options (the getopt tables in its sources), the same short options
+# in --help as in the man page, an EXIT STATUS section,
 # exit status 2 for an unknown option; every declaration key the generator
 # supports or names is in the format's man page.
 #   test-man-pages.sh SOURCE_DIR BUILD_DIR
@@ -26,6 +27,16 @@ text_options() {
 # long options a man page names as options (bold: *--x*)
 man_options() {
         grep -oE -- '\*--[a-z][a-z0-9-]*' "$1" | sed 's/^\*//' | sort -u
+}
+
+# short options a text names: "-x" on its own, not inside a word, a long
+# option, a number or a range ("a-z")
+text_short_options() {
+        grep -oE -- '(^|[][ (|,"])-[A-Za-z]([] ),|=.:"]|$)' | grep -oE -- '-[A-Za-z]' | sort -u
+}
+# short options a man page names as options (bold: *-x*)
+man_short_options() {
+        grep -oE -- '\*-[A-Za-z]\*' "$1" | tr -d '*' | sort -u
 }
 
 # check NAME BINARY MAN "SOURCES" "EXTRA" HELP-ARGS...
@@ -71,6 +82,16 @@ check() {
         for o in $(comm -13 <(echo "$s") <(echo "$m")); do
                 [[ " $extra " == *" $o "* ]] ||
                         bad "$name: $(basename "$man") names $o, which is no option"
+        done
+
+        # short options: the same in --help and in the page
+        h=$(text_short_options <<<"$helps")
+        m=$(man_short_options "$man")
+        for o in $(comm -23 <(echo "$h") <(echo "$m")); do
+                bad "$name: --help names $o, $(basename "$man") does not"
+        done
+        for o in $(comm -13 <(echo "$h") <(echo "$m")); do
+                bad "$name: $(basename "$man") names $o, --help does not"
         done
 }
 

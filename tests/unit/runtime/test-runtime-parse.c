@@ -131,6 +131,11 @@ static void test_mount_options(void)
         CHECK_INT(volume_parse("a/b:/x", "/vols", &m), -EINVAL);
         CHECK_INT(volume_parse("..:/x", "/vols", &m), -EINVAL);
         CHECK_INT(volume_parse(":/x", "/vols", &m), -EINVAL);
+        /* lib/names.c's volume rule, as the generator and berthd apply it */
+        CHECK_INT(volume_parse(".x:/x", "/vols", &m), -EINVAL);
+        CHECK_INT(volume_parse("_x:/x", "/vols", &m), -EINVAL);
+        CHECK_INT(volume_parse("a b:/x", "/vols", &m), -EINVAL);
+        CHECK_INT(mount_parse("type=volume,source=_x,target=/x", "/vols", &m), -EINVAL);
 
         CHECK_INT(mount_parse("type=bind,source=/a,target=/b,readonly", "/v", &m), 0);
         CHECK(m.readonly);

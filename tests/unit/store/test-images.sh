@@ -76,6 +76,25 @@ assert_store_clean_tmp # the removed layer's data went after the lock was releas
 bs inspect alpha > /dev/null 2>&1 && fail "alpha still resolves"
 bs check > "$T/check" || fail "check after rm: $(cat "$T/check")"
 
+# What does not exist, as systemctl: 4 for inspect (a query), 5 for an action,
+# with a message; a missing export target is a plain failure.
+expect_status() { # STATUS ARGS...
+        local want=$1 rc=0
+        shift
+        bs "$@" > /dev/null 2> "$T/err" || rc=$?
+        [ "$rc" = "$want" ] || fail "berth-store $*: exit status $rc, expected $want"
+        grep -q . "$T/err" || fail "berth-store $*: no message"
+}
+expect_status 4 inspect alpha
+expect_status 4 inspect "${A#sha256:}"
+expect_status 5 rm alpha
+expect_status 5 rm "${A#sha256:}"
+expect_status 5 export alpha "$T/x.tar"
+expect_status 5 container-ref alpha web1
+expect_status 5 container-unref alpha web1
+expect_status 1 export localhost:5000/beta:1 "$T/no-such-dir/x.tar"
+expect_status 2 inspect
+
 # Moving a name to another image drops the image that lost its last name.
 C=$(mkimage localhost:5000/beta:1 c "$S")
 [ ! -e "$T/store/images/${Bi#sha256:}.json" ] || fail "untagged image kept"
