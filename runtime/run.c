@@ -184,15 +184,19 @@ static int build_env(Container *c, RunArgs *a)
 static int build_caps(Container *c, RunArgs *a)
 {
         uint64_t add = 0, drop = 0, m;
+        int r;
 
+        /* caps_parse_list() names the capability it does not know */
         STRV_FOREACH (n, a->cap_add) {
-                if (caps_parse_list(*n, &m) < 0)
-                        return log_error_errno(EINVAL, "--cap-add %s", *n);
+                r = caps_parse_list(*n, &m);
+                if (r < 0)
+                        return r;
                 add |= m;
         }
         STRV_FOREACH (n, a->cap_drop) {
-                if (caps_parse_list(*n, &m) < 0)
-                        return log_error_errno(EINVAL, "--cap-drop %s", *n);
+                r = caps_parse_list(*n, &m);
+                if (r < 0)
+                        return r;
                 drop |= m;
         }
         c->caps = caps_tweak(caps_default(), add, drop);
@@ -772,8 +776,8 @@ int container_from_run_args(int argc, char **argv, Container **ret, bool *ret_fr
         store_root = a.store ?: BERTH_STATEDIR;
         host_network = a.network && streq(a.network, "host");
 
-        if (!c->name && random_name(&c->name) < 0)
-                return log_error_errno(EIO, "generate a container name");
+        if (!c->name && (r = random_name(&c->name)) < 0)
+                return log_error_errno(r, "generate a container name");
         if (!container_name_is_valid(c->name))
                 return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
                                        "--name %s: use letters, digits, '_', '.' and '-'", c->name);
