@@ -2,7 +2,8 @@
 /* An OCI bundle's config.json -> Container. Parsed once per start. What
  * berth cannot honour is an error (user namespaces, hooks, unknown
  * capabilities and rlimits); cgroup settings (linux.resources,
- * cgroupsPath) are left to systemd and ignored, as are annotations. */
+ * cgroupsPath) are left to systemd, and limits asked for there get a
+ * warning; annotations are ignored. */
 #include <errno.h>
 #include <jansson.h>
 #include <sched.h>
@@ -224,8 +225,56 @@ static int parse_sysctls(Container *c, json_t *o)
         return 0;
 }
 
+static bool json_asks_limit(json_t *v)
+{
+        const char *key;
+        json_t *m;
+        size_t i;
+
+        if (json_is_integer(v))
+                return json_integer_value(v) != 0;
+        if (json_is_real(v))
+                return json_real_value(v) != 0;
+        if (json_is_string(v))
+                return json_string_length(v) > 0;
+        if (json_is_array(v)) {
+                json_array_foreach(v, i, m) if (json_asks_limit(m)) return true;
+                return false;
+        }
+        if (json_is_object(v))
+                json_object_foreach(v, key, m) if (json_asks_limit(m)) return true;
+        return false;
+}
+
+int oci_resources_unapplied(json_t *resources, char **ret)
+{
+        _cleanup_free_ char *list = NULL;
+        const char *key;
+        json_t *v;
+        int n = 0;
+
+        *ret = NULL;
+        if (!json_is_object(resources))
+                return 0;
+        json_object_foreach(resources, key, v)
+        {
+                char *l;
+
+                if (streq(key, "devices") || !json_asks_limit(v))
+                        continue;
+                if (asprintf(&l, "%s%s%s", strempty(list), list ? ", " : "", key) < 0)
+                        return -ENOMEM;
+                free(list);
+                list = l;
+                n++;
+        }
+        *ret = TAKE_PTR(list);
+        return n;
+}
+
 static int parse_linux(Container *c, json_t *l, const char *seccomp_path)
 {
+        _cleanup_free_ char *unapplied = NULL;
         json_t *v;
         int r;
 
@@ -239,6 +288,17 @@ static int parse_linux(Container *c, json_t *l, const char *seccomp_path)
         r = parse_namespaces(c, json_object_get(l, "namespaces"));
         if (r < 0)
                 return r;
+        /* Limits are the unit's (MemoryMax=, CPUQuota=, TasksMax=, IOWeight=):
+         * the runtime never writes cgroups. Running without the asked-for
+         * limits in silence would be worse than saying so. */
+        r = oci_resources_unapplied(json_object_get(l, "resources"), &unapplied);
+        if (r < 0)
+                return log_oom();
+        if (r > 0)
+                log_warning("config.json: linux.resources %s not applied: berth-runtime leaves "
+                            "cgroups to the systemd unit it runs in (MemoryMax=, CPUQuota=, "
+                            "TasksMax=, IOWeight=)",
+                            unapplied);
         r = oci_strv_from_json(json_object_get(l, "maskedPaths"),
                                "config.json: ", "linux.maskedPaths", &c->masked_paths);
         if (r < 0)

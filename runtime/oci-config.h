@@ -13,6 +13,12 @@
 int container_from_oci_bundle(const char *bundle, const char *id, const char *seccomp_path,
                               Container **ret);
 
+/* The names of linux.resources' members that ask for a limit (a non-zero
+ * number or a non-empty string somewhere inside), comma-separated, in
+ * *ret (NULL when there is none); returns how many. Device rules do not
+ * count: the runtime's own /dev is the device policy. */
+int oci_resources_unapplied(json_t *resources, char **ret);
+
 /* oci-process.c. Messages start with w, which names the file and the
  * object: "config.json: process." or "/run/x/process.json: ". */
 

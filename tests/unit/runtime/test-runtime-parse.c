@@ -2,6 +2,7 @@
 /* The runtime's parsers of untrusted or user input: the image's passwd and
  * group files, mount/volume/tmpfs options, ulimits, sysctls, config.json. */
 #include <errno.h>
+#include <jansson.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -378,6 +379,46 @@ static void test_oci_process(void)
         CHECK_INT(process_try("{\"args\":[\"x\"],\"cwd\":\"/\",\"terminal\":1}", &c), -EINVAL);
 }
 
+static int unapplied(const char *resources_json, char **ret)
+{
+        json_t *j = json_loads(resources_json, 0, NULL);
+        int n;
+
+        CHECK(j);
+        n = oci_resources_unapplied(j, ret);
+        json_decref(j);
+        return n;
+}
+
+/* Limits a bundle asks for are named (and warned about), zeros, empty values
+ * and device rules are not: podman and the bench bundle always carry a
+ * devices deny-all. */
+static void test_oci_resources(void)
+{
+        char *l = NULL;
+
+        CHECK_INT(unapplied("{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]}", &l), 0);
+        CHECK(!l);
+        CHECK_INT(unapplied("{\"memory\":{\"limit\":0},\"cpu\":{\"cpus\":\"\"},\"pids\":{}}", &l),
+                  0);
+        CHECK(!l);
+        CHECK_INT(unapplied("{\"memory\":{\"limit\":104857600},\"devices\":[],"
+                            "\"pids\":{\"limit\":2048},\"blockIO\":{\"weight\":0}}",
+                            &l),
+                  2);
+        CHECK_STREQ(l, "memory, pids");
+        free(l);
+        CHECK_INT(unapplied("{\"unified\":{\"memory.high\":\"1G\"},"
+                            "\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":1}]}",
+                            &l),
+                  2);
+        CHECK_STREQ(l, "unified, hugepageLimits");
+        free(l);
+        /* not an object: nothing to say, and the start goes on */
+        CHECK_INT(unapplied("[1]", &l), 0);
+        CHECK(!l);
+}
+
 int main(void)
 {
         log_set_max_level(LOG_EMERG); /* the failures below are expected */
@@ -386,6 +427,7 @@ int main(void)
         test_limits();
         test_oci();
         test_oci_process();
+        test_oci_resources();
         printf("ok\n");
         return 0;
 }
