@@ -82,4 +82,17 @@ PY
 out=$("$RUNTIME" --root "$R" run --bundle "$TMP/b4" oci6 || true)
 check_contains "$out" "Seccomp:	2" "linux.seccomp installed"
 check_contains "$out" "Operation not permitted" "linux.seccomp rule applies"
+# cgroup limits are the unit's: a bundle asking for some runs, and is told
+# which it did not get; device rules (in every bundle) draw no warning
+"$SOURCE_DIR/bench/runtime-mkbundle.sh" "$TMP/b5"
+"$RUNTIME" --root "$R" run --bundle "$TMP/b5" oci7 2>"$TMP/err" || fail "plain bundle failed"
+[ ! -s "$TMP/err" ] || fail "warning for a bundle without limits: $(cat "$TMP/err")"
+python3 - "$TMP/b5/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["linux"]["resources"].update({"memory": {"limit": 104857600}, "pids": {"limit": 64}})
+json.dump(c, open(sys.argv[1], "w"))
+PY
+"$RUNTIME" --root "$R" run --bundle "$TMP/b5" oci8 2>"$TMP/err" || fail "bundle with limits failed"
+check_contains "$(cat "$TMP/err")" "linux.resources memory, pids not applied" "limits not applied are named"
 echo PASS
