@@ -86,7 +86,8 @@ check_contains "$out" "Operation not permitted" "linux.seccomp rule applies"
 # which it did not get; device rules (in every bundle) draw no warning
 "$SOURCE_DIR/bench/runtime-mkbundle.sh" "$TMP/b5"
 "$RUNTIME" --root "$R" run --bundle "$TMP/b5" oci7 2>"$TMP/err" || fail "plain bundle failed"
-[ ! -s "$TMP/err" ] || fail "warning for a bundle without limits: $(cat "$TMP/err")"
+# (not "stderr is empty": sanitizer builds write their own notes there)
+if grep -F "linux.resources" "$TMP/err" >/dev/null; then fail "warning for a bundle without limits: $(cat "$TMP/err")"; fi
 python3 - "$TMP/b5/config.json" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))
